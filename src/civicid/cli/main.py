@@ -1,0 +1,25 @@
+"""The ``civicid`` command. Each sub-command lives in its own module."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+from civicid.cli import face, serve, verify
+
+app = typer.Typer(
+    name="civicid",
+    help="CivicID: privacy-first national digital identity.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.command("serve")(serve.serve)
+app.command("verify")(verify.verify)
+app.add_typer(face.app, name="face")
+
+
+@app.callback()
+def _main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log more.")) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -1,0 +1,81 @@
+"""Service settings, read from ``CIVICID_*`` environment variables.
+
+Settings are built explicitly (``Settings()``) and passed to ``create_app`` and the CLI; nothing
+reads them at import time. Outside development they fail closed: a placeholder secret or a
+missing production setting stops the service from starting.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from civicid.face.models import QualityPolicy
+
+PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev", "placeholder"})
+
+# Calibrated with `civicid face eval` on ../shared/data (see docs/face-threshold.md): the largest
+# distance at which the impostor pairs of faces/ and lfw_view1/ stay at FMR <= 1e-4.
+DEFAULT_FACE_THRESHOLD = 0.6
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CIVICID_", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    home: Path = Path("var")
+    data: Path = Path("../shared/data")
+    database_url: str | None = None
+    public_url: str = "http://localhost:8000"
+    session_secret: SecretStr | None = None
+
+    # Face engine
+    face_threshold: float = Field(DEFAULT_FACE_THRESHOLD, gt=0, lt=2)
+    face_detector: Literal["hog", "cnn"] = "hog"
+    face_workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64)
+    image_max_bytes: int = Field(10 * 1024 * 1024, ge=1024)
+    image_max_pixels: int = Field(40_000_000, ge=1024)
+
+    # Quality thresholds for probe faces
+    quality_min_inter_eye_px: float = 28.0
+    quality_min_sharpness: float = 15.0
+    quality_min_brightness: float = 50.0
+    quality_max_brightness: float = 210.0
+    quality_max_abs_yaw_deg: float = 25.0
+    quality_max_abs_pitch_deg: float = 25.0
+
+    @model_validator(mode="after")
+    def _fail_closed(self) -> "Settings":
+        if self.environment == "production":
+            secret = self.session_secret.get_secret_value() if self.session_secret else ""
+            if secret.strip().lower() in PLACEHOLDER_SECRETS or len(secret) < 32:
+                raise ValueError(
+                    "CIVICID_SESSION_SECRET must be set to a random value of at least 32 "
+                    "characters in production"
+                )
+            if not self.database_url:
+                raise ValueError("CIVICID_DATABASE_URL must be set in production")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.home / 'civicid.db').resolve()}"
+
+    @property
+    def quality_policy(self) -> QualityPolicy:
+        return QualityPolicy(
+            min_inter_eye_px=self.quality_min_inter_eye_px,
+            min_sharpness=self.quality_min_sharpness,
+            min_brightness=self.quality_min_brightness,
+            max_brightness=self.quality_max_brightness,
+            max_abs_yaw_deg=self.quality_max_abs_yaw_deg,
+            max_abs_pitch_deg=self.quality_max_abs_pitch_deg,
+        )
+
+    def ensure_home(self) -> Path:
+        self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return self.home
