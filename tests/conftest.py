@@ -41,3 +41,68 @@ def lfw_dir() -> Path:
 @pytest.fixture(scope="session")
 def videos_dir() -> Path:
     return require_data("videos")
+
+
+# --- databases: every database test runs on SQLite and on PostgreSQL -----------------------------
+
+POSTGRES_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/civicid_test"
+
+
+def _postgres_url(worker: str) -> str:
+    """A database of this xdist worker's own, created fresh for the session."""
+    import sqlalchemy as sa
+
+    base = sa.make_url(os.environ.get("CIVICID_TEST_POSTGRES_URL", POSTGRES_DEFAULT))
+    name = f"{base.database}_{worker}"
+    admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError as exc:
+        message = f"PostgreSQL is not reachable at {base.render_as_string(hide_password=True)}: {exc.orig}"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    finally:
+        admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def db_engine(request, tmp_path_factory):
+    from civicid.db import make_engine
+    from civicid.migrate import upgrade
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'civicid.db'}"
+    else:
+        url = _postgres_url(os.environ.get("PYTEST_XDIST_WORKER", "main"))
+    engine = make_engine(url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def db_connection(db_engine):
+    """A connection inside a transaction that is rolled back after the test."""
+    connection = db_engine.connect()
+    outer = connection.begin()
+    yield connection
+    outer.rollback()
+    connection.close()
+
+
+@pytest.fixture
+def session_factory(db_connection):
+    """Sessions whose commits become savepoints of the test's outer transaction."""
+    from sqlalchemy.orm import sessionmaker
+
+    return sessionmaker(bind=db_connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+
+
+@pytest.fixture
+def db_session(session_factory):
+    with session_factory() as session:
+        yield session

@@ -32,6 +32,22 @@ class Settings(BaseSettings):
     database_url: str | None = None
     public_url: str = "http://localhost:8000"
     session_secret: SecretStr | None = None
+    demo: bool = Field(True, description="Mount the demo registry and demo relying party.")
+
+    # Population registry: the demo registry in CivicID's own database unless a URL is given
+    registry_url: str | None = None
+    registry_token: SecretStr | None = None
+
+    # Enrolment and verification limits
+    enrolment_ttl_s: int = Field(120, ge=10, le=3600)
+    enrolment_max_frames: int = Field(150, ge=1, le=1000)
+    enrolment_max_frame_bytes: int = Field(1024 * 1024, ge=1024)
+    enrolment_max_total_bytes: int = Field(20 * 1024 * 1024, ge=1024)
+    enrolment_failures_per_id_per_day: int = Field(5, ge=1)
+    enrolment_failures_per_client_per_hour: int = Field(5, ge=1)
+    partner_requests_per_minute: int = Field(60, ge=1)
+    partner_requests_per_id_per_hour: int = Field(10, ge=1)
+    keep_face_template: bool = False
 
     # Face engine
     face_threshold: float = Field(DEFAULT_FACE_THRESHOLD, gt=0, lt=2)

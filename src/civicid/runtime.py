@@ -1,0 +1,80 @@
+"""Everything the service needs, built once from settings and handed to the app or a command.
+
+Tests build a Runtime with their own session factory, clock, key provider or face engine.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from civicid.clock import Clock, SystemClock
+from civicid.db import make_engine, make_session_factory
+from civicid.face.interfaces import FaceEngine
+from civicid.registry.interfaces import PopulationRegistry
+from civicid.settings import Settings
+from civicid.vault.interfaces import KeyProvider
+from civicid.vault.store import FieldVault
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    sessions: sessionmaker[Session]
+    keys: KeyProvider
+    clock: Clock = field(default_factory=SystemClock)
+    engine: Engine | None = None
+    _face_engine: FaceEngine | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def face_engine(self) -> FaceEngine:
+        """Built on first use (loading dlib weights takes about a second)."""
+        with self._lock:
+            if self._face_engine is None:
+                from civicid.face.dlib_engine import DlibFaceEngine
+
+                self._face_engine = DlibFaceEngine(detector=self.settings.face_detector)
+            return self._face_engine
+
+    def vault(self, session: Session) -> FieldVault:
+        return FieldVault(session, self.keys, self.clock)
+
+    def registry(self, session: Session) -> PopulationRegistry:
+        if self.settings.registry_url:
+            from civicid.registry.http import HttpRegistry
+
+            token = self.settings.registry_token.get_secret_value() if self.settings.registry_token else ""
+            return HttpRegistry(self.settings.registry_url, token=token)
+        from civicid.registry.demo import DemoRegistry
+
+        return DemoRegistry(session, self.vault(session), self.clock)
+
+
+def build_runtime(
+    settings: Settings,
+    *,
+    sessions: sessionmaker[Session] | None = None,
+    keys: KeyProvider | None = None,
+    clock: Clock | None = None,
+    face_engine: FaceEngine | None = None,
+    migrate: bool = True,
+) -> Runtime:
+    engine = None
+    if sessions is None:
+        settings.ensure_home()
+        engine = make_engine(settings.resolved_database_url)
+        if migrate:
+            from civicid.migrate import upgrade
+
+            upgrade(engine)
+        sessions = make_session_factory(engine)
+    if keys is None:
+        from civicid.vault.local_keys import LocalKeyProvider
+
+        keys = LocalKeyProvider(settings.ensure_home())
+    return Runtime(settings=settings, sessions=sessions, keys=keys, clock=clock or SystemClock(),
+                   engine=engine, _face_engine=face_engine)

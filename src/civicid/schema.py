@@ -1,0 +1,10 @@
+"""Imports every domain's models so ``Base.metadata`` describes the whole schema (for Alembic)."""
+
+from civicid.db import Base
+from civicid.enrolment import models as _enrolment  # noqa: F401
+from civicid.identity import models as _identity  # noqa: F401
+from civicid.partners import models as _partners  # noqa: F401
+from civicid.registry import models as _registry  # noqa: F401
+from civicid.vault import models as _vault  # noqa: F401
+
+metadata = Base.metadata
