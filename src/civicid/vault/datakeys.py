@@ -51,7 +51,7 @@ class DataKey:
 
 @dataclass(frozen=True, slots=True)
 class NewDataKey:
-    """A freshly issued data key: ``dek`` to encrypt the citizen's fields now, ``wrapped`` to store."""
+    """A fresh data key: ``dek`` encrypts the citizen's fields now, ``wrapped`` is stored."""
 
     dek: DataKey
     wrapped: WrappedKey
@@ -67,7 +67,9 @@ def generate_data_key(*, rng: RandomSource = secrets) -> DataKey:
     return DataKey(rng.token_bytes(DEK_BYTES))
 
 
-def create_data_key(provider: KeyProvider, *, owner: str, rng: RandomSource = secrets) -> NewDataKey:
+def create_data_key(
+    provider: KeyProvider, *, owner: str, rng: RandomSource = secrets
+) -> NewDataKey:
     """Issue a data key for a new citizen ``owner`` and wrap it under the provider's current KEK."""
     require_text("owner", owner)
     dek = generate_data_key(rng=rng)

@@ -31,7 +31,7 @@ class DecryptFailed(VaultError):
 
 
 class ShreddedKey(VaultError):
-    """The citizen's data key was destroyed (crypto-shredding); their fields are unreadable for good."""
+    """The citizen's data key was destroyed (crypto-shredding); their fields are gone for good."""
 
     code = "vault.key_destroyed"
     status = 410
@@ -39,7 +39,7 @@ class ShreddedKey(VaultError):
 
 
 class UnwrapFailed(VaultError):
-    """A wrapped data key did not open: wrong owner, tampering, or a keyring that is not the one used."""
+    """A wrapped data key did not open: wrong owner, tampering, or another keyring wrapped it."""
 
     code = "vault.unwrap_failed"
     default_message = "A data key could not be unwrapped."

@@ -28,7 +28,7 @@ class DeterministicRandom:
 
 
 class FakeKeyProvider:
-    """The same keyring crypto as ``LocalKeyProvider``, held in memory, every byte pinned by ``seed``."""
+    """``LocalKeyProvider``'s keyring crypto, held in memory, every byte pinned by ``seed``."""
 
     def __init__(self, *, seed: bytes = b"civicid-fake-keys") -> None:
         self._rng = DeterministicRandom(seed)

@@ -126,9 +126,8 @@ class Keyring:
         if len(blob) != 1 + _NONCE_BYTES + DEK_BYTES + 16 or blob[0] != WRAP_VERSION:
             raise UnwrapFailed(kek_id=wrapped.kek_id)
         try:
-            return AESGCM(kek).decrypt(
-                blob[1 : 1 + _NONCE_BYTES], blob[1 + _NONCE_BYTES :], _wrap_aad(wrapped.kek_id, owner)
-            )
+            nonce, sealed = blob[1 : 1 + _NONCE_BYTES], blob[1 + _NONCE_BYTES :]
+            return AESGCM(kek).decrypt(nonce, sealed, _wrap_aad(wrapped.kek_id, owner))
         except InvalidTag:
             raise UnwrapFailed(kek_id=wrapped.kek_id) from None
 

@@ -87,7 +87,8 @@ class LocalKeyProvider:
             self._ring, self._version = ring, _write(self._path, ring, self._rng)
 
     def __repr__(self) -> str:
-        return f"LocalKeyProvider(path={str(self._path)!r}, current_kek_id={self._ring.current_kek_id!r})"
+        current = self._ring.current_kek_id
+        return f"LocalKeyProvider(path={str(self._path)!r}, current_kek_id={current!r})"
 
     __str__ = __repr__
 
@@ -125,9 +126,15 @@ def _file_version(st: os.stat_result) -> tuple[int, int, int]:
 
 
 def _load(path: Path) -> tuple[Keyring, tuple[int, int, int]]:
-    fd = os.open(path, os.O_RDONLY)
-    with os.fdopen(fd, "rb") as handle:
-        st = os.fstat(handle.fileno())
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError as exc:
+        raise KeyringInvalid(
+            f"The keyring file {path} cannot be opened: {exc.strerror}.", file=str(path)
+        ) from None
+    try:
+        # Checked on the open descriptor, so the file cannot be swapped between check and read.
+        st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             raise KeyringInvalid(f"The keyring {path} is not a regular file.", file=str(path))
         mode = stat.S_IMODE(st.st_mode)
@@ -139,11 +146,14 @@ def _load(path: Path) -> tuple[Keyring, tuple[int, int, int]]:
                 mode=f"{mode:04o}",
                 fix=f"chmod 600 {path}",
             )
-        raw = handle.read()
+        raw = b"".join(iter(lambda: os.read(fd, 65536), b""))
+    finally:
+        os.close(fd)
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
-        raise KeyringInvalid(f"The keyring file {path} is not valid JSON.", file=str(path)) from None
+        message = f"The keyring file {path} is not valid JSON."
+        raise KeyringInvalid(message, file=str(path)) from None
     return Keyring.from_json(data), _file_version(st)
 
 

@@ -30,8 +30,11 @@ def rewrap_all(
     progress: Callable[[RotationReport], None] | None = None,
     batch_size: int = 500,
 ) -> RotationReport:
-    """Re-wrap every data key not under ``provider.current_kek_id``; ``progress`` gets the running
-    report after each batch. An unwrap error (a KEK retired too early) stops the run and is raised."""
+    """Re-wrap every data key not under ``provider.current_kek_id``.
+
+    ``progress`` gets the running report after each batch. An unwrap error (a KEK retired too
+    early) stops the run and is raised.
+    """
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise VaultUsageError("batch_size must be a positive integer.", argument="batch_size")
     kek_id = provider.current_kek_id
@@ -55,7 +58,9 @@ def rewrap_all(
     return RotationReport(kek_id, rewrapped, skipped, batches)
 
 
-def retire_kek_if_unused(store: WrappedKeyStore, provider: RotatingKeyProvider, kek_id: str) -> None:
+def retire_kek_if_unused(
+    store: WrappedKeyStore, provider: RotatingKeyProvider, kek_id: str
+) -> None:
     """Retire ``kek_id`` only when no stored data key is under any KEK but the current one.
 
     Retiring a KEK that still wraps a data key would shred that citizen by accident.
@@ -63,7 +68,7 @@ def retire_kek_if_unused(store: WrappedKeyStore, provider: RotatingKeyProvider, 
     remaining = store.stale_batch(provider.current_kek_id, after=None, limit=1)
     if remaining:
         raise KekInUse(
-            "Some data keys are not yet under the current key-encryption key; run the re-wrap first.",
+            "Some data keys are not under the current key-encryption key yet; re-wrap first.",
             kek_id=kek_id,
         )
     provider.retire_kek(kek_id)

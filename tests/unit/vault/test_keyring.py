@@ -34,7 +34,8 @@ def public_hex(key) -> str:
 
 def test_wrap_vector() -> None:
     case = V["wrap"]
-    wrapped = vector_ring().wrap(bytes.fromhex(case["dek"]), owner=case["owner"], rng=FixedBytes(bytes.fromhex(case["nonce"])))
+    nonce = FixedBytes(bytes.fromhex(case["nonce"]))
+    wrapped = vector_ring().wrap(bytes.fromhex(case["dek"]), owner=case["owner"], rng=nonce)
     assert wrapped == WrappedKey(kek_id=V["kek_id"], blob=bytes.fromhex(case["blob"]))
     assert vector_ring().unwrap(wrapped, owner=case["owner"]).hex() == case["dek"]
 
@@ -113,7 +114,8 @@ def test_signing_key_signs_and_verifies(provider: FakeKeyProvider) -> None:
 
 
 def test_purpose_keys_differ_between_keyrings() -> None:
-    assert FakeKeyProvider(seed=b"a").hmac_key("blind_index") != FakeKeyProvider(seed=b"b").hmac_key("blind_index")
+    a, b = FakeKeyProvider(seed=b"a"), FakeKeyProvider(seed=b"b")
+    assert a.hmac_key("blind_index") != b.hmac_key("blind_index")
 
 
 @pytest.mark.parametrize("purpose", ["", "Blind_Index", "a b", "x" * 65, "émoji", None])
