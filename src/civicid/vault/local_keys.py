@@ -107,9 +107,11 @@ class LocalKeyProvider:
         return True
 
     def _ensure_dir(self) -> None:
-        if not self._dir.exists():
+        try:
             self._dir.mkdir(parents=True, mode=0o700)
-            os.chmod(self._dir, 0o700)  # mkdir's mode is filtered by the umask
+        except FileExistsError:
+            return
+        os.chmod(self._dir, 0o700)  # mkdir's mode is filtered by the umask
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
