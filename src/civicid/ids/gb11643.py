@@ -178,7 +178,8 @@ def _birth_date(digits: str, *, today: date, earliest: date) -> date:
     try:
         born = date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
     except ValueError:
-        raise IdNumberBirthDate("The birth date in the ID number does not exist.", reason="not_a_date") from None
+        message = "The birth date in the ID number does not exist."
+        raise IdNumberBirthDate(message, reason="not_a_date") from None
     if born > today:
         raise IdNumberBirthDate("The birth date in the ID number is in the future.", reason="in_future")
     if born < earliest:

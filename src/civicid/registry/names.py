@@ -35,7 +35,8 @@ def normalise_name(name: str) -> str:
 
     Steps: NFKC, casefold, NFKC again (casefolding can un-normalise), white space to single
     spaces, punctuation and invisible characters dropped, spaces between Han/kana/Hangul dropped,
-    leading and trailing space stripped. An all-punctuation name normalises to "".
+    leading and trailing space stripped, and a last NFKC because dropping a character can bring a
+    letter and a combining accent together. An all-punctuation name normalises to "".
     """
     text = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
     kept: list[str] = []
@@ -55,7 +56,7 @@ def normalise_name(name: str) -> str:
     for word in words[1:]:
         separator = "" if _is_unspaced(joined[-1]) and _is_unspaced(word[0]) else " "
         joined += separator + word
-    return joined
+    return unicodedata.normalize("NFKC", joined)
 
 
 def _is_unspaced(char: str) -> bool:
