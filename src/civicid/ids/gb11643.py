@@ -12,7 +12,7 @@ inserting "19" and computing the check character.
 
 :func:`parse_id_number` checks, in this order, and raises the first failure:
 
-1. ``id_number.charset`` - a character that is not a digit (white space is ignored, full-width
+1. ``id_number.charset`` - a character other than a digit or X (white space is ignored, full-width
    digits and a lowercase or full-width x are accepted);
 2. ``id_number.length`` - not 15 or 18 characters after normalisation;
 3. ``id_number.charset`` - an X anywhere but the 18th character (a 15-digit number has none);
