@@ -1,0 +1,54 @@
+"""Typed errors of the transparency log. Codes are part of the API and never change meaning.
+
+Verification *findings* (a tampered entry, a bad signature) are not exceptions: they are returned as
+:class:`civicid.audit.verify.Problem` values. Exceptions here mean the caller asked for something
+impossible (a proof for a leaf that does not exist) or the store is unusable.
+"""
+
+from __future__ import annotations
+
+from civicid.errors import CivicIDError
+
+
+class AuditError(CivicIDError):
+    code = "audit.invalid"
+    status = 422
+    default_message = "The transparency log request is not valid."
+
+
+class InvalidEvent(AuditError):
+    code = "audit.invalid_event"
+    default_message = "The log event is not valid."
+
+
+class OutOfRange(AuditError):
+    """A leaf index or tree size outside the log (or first size > second size)."""
+
+    code = "audit.out_of_range"
+    default_message = "The leaf index or tree size is outside the log."
+
+
+class MalformedTreeHead(AuditError):
+    code = "audit.malformed_sth"
+    default_message = "The signed tree head could not be parsed."
+
+
+class MalformedProof(AuditError):
+    code = "audit.malformed_proof"
+    default_message = "The proof could not be parsed."
+
+
+class AppendConflict(AuditError):
+    """Raised by a store when another writer appended at the same index first; the log retries."""
+
+    code = "audit.append_conflict"
+    status = 409
+    default_message = "Another entry was appended concurrently."
+
+
+class CorruptStore(AuditError):
+    """The store lacks a node hash or entry that an append-only log must have."""
+
+    code = "audit.corrupt_store"
+    status = 500
+    default_message = "The transparency log store is missing data it must have."
