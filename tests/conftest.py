@@ -106,3 +106,15 @@ def session_factory(db_connection):
 def db_session(session_factory):
     with session_factory() as session:
         yield session
+
+
+# --- the real face engine, loaded once per test session -----------------------------------------
+
+
+@pytest.fixture(scope="session")
+def shared_face_engine():
+    from civicid.face.dlib_engine import DlibFaceEngine
+    from civicid.settings import Settings
+    from tests.support.faces import CachingEngine
+
+    return CachingEngine(DlibFaceEngine(quality_policy=Settings().quality_policy))

@@ -5,19 +5,27 @@ Tests build a Runtime with their own session factory, clock, key provider or fac
 
 from __future__ import annotations
 
+import random
+import secrets
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterator
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from civicid.clock import Clock, SystemClock
 from civicid.db import make_engine, make_session_factory
+from civicid.errors import CivicIDError
 from civicid.face.interfaces import FaceEngine
 from civicid.registry.interfaces import PopulationRegistry
 from civicid.settings import Settings
 from civicid.vault.interfaces import KeyProvider
 from civicid.vault.store import FieldVault
+
+if TYPE_CHECKING:
+    from civicid.audit.service import AccessLog
 
 
 @dataclass
@@ -26,6 +34,7 @@ class Runtime:
     sessions: sessionmaker[Session]
     keys: KeyProvider
     clock: Clock = field(default_factory=SystemClock)
+    random: random.Random = field(default_factory=secrets.SystemRandom)
     engine: Engine | None = None
     _face_engine: FaceEngine | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -37,8 +46,32 @@ class Runtime:
             if self._face_engine is None:
                 from civicid.face.dlib_engine import DlibFaceEngine
 
-                self._face_engine = DlibFaceEngine(detector=self.settings.face_detector)
+                self._face_engine = DlibFaceEngine(detector=self.settings.face_detector,
+                                                   quality_policy=self.settings.quality_policy)
             return self._face_engine
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work. A domain error is an outcome, not a crash: what the domain wrote
+        before raising it (a counted attempt, a shredded session) is committed; anything
+        unexpected rolls back."""
+        session = self.sessions()
+        try:
+            yield session
+            session.commit()
+        except CivicIDError:
+            session.commit()
+            raise
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def access_log(self, session: Session) -> "AccessLog":
+        from civicid.audit.service import AccessLog
+
+        return AccessLog(session, self.keys, self.clock)
 
     def vault(self, session: Session) -> FieldVault:
         return FieldVault(session, self.keys, self.clock)
@@ -61,6 +94,7 @@ def build_runtime(
     keys: KeyProvider | None = None,
     clock: Clock | None = None,
     face_engine: FaceEngine | None = None,
+    rng: random.Random | None = None,
     migrate: bool = True,
 ) -> Runtime:
     engine = None
@@ -77,4 +111,4 @@ def build_runtime(
 
         keys = LocalKeyProvider(settings.ensure_home())
     return Runtime(settings=settings, sessions=sessions, keys=keys, clock=clock or SystemClock(),
-                   engine=engine, _face_engine=face_engine)
+                   random=rng or secrets.SystemRandom(), engine=engine, _face_engine=face_engine)

@@ -40,6 +40,7 @@ class Settings(BaseSettings):
 
     # Enrolment and verification limits
     enrolment_ttl_s: int = Field(120, ge=10, le=3600)
+    enrolment_min_response_s: float = Field(0.25, ge=0, le=5)
     enrolment_max_frames: int = Field(150, ge=1, le=1000)
     enrolment_max_frame_bytes: int = Field(1024 * 1024, ge=1024)
     enrolment_max_total_bytes: int = Field(20 * 1024 * 1024, ge=1024)
@@ -47,6 +48,7 @@ class Settings(BaseSettings):
     enrolment_failures_per_client_per_hour: int = Field(5, ge=1)
     partner_requests_per_minute: int = Field(60, ge=1)
     partner_requests_per_id_per_hour: int = Field(10, ge=1)
+    official_reads_per_hour: int = Field(10, ge=1)
     keep_face_template: bool = False
 
     # Face engine

@@ -6,7 +6,7 @@ import logging
 
 import typer
 
-from civicid.cli import face, serve, verify
+from civicid.cli import audit, enrol, face, keys, partners, registry, serve, staff, verify
 
 app = typer.Typer(
     name="civicid",
@@ -16,7 +16,13 @@ app = typer.Typer(
 )
 app.command("serve")(serve.serve)
 app.command("verify")(verify.verify)
+app.command("enrol")(enrol.enrol)
 app.add_typer(face.app, name="face")
+app.add_typer(registry.app, name="registry")
+app.add_typer(partners.app, name="partners")
+app.add_typer(keys.app, name="keys")
+app.add_typer(audit.app, name="audit")
+app.add_typer(staff.app, name="staff")
 
 
 @app.callback()

@@ -9,13 +9,13 @@ from civicid.db import Base, UTCDateTime
 
 
 class EnrolmentSession(Base):
-    """A started enrolment: which registry record it is about (by internal id, not ID number),
-    the server-chosen challenge and its expiry."""
+    """A started enrolment: the claimed ID number sealed under the session's own data key
+    (shredded when the session ends), the server-chosen challenge and its expiry."""
 
     __tablename__ = "enrolment_sessions"
 
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
-    registry_person_id: Mapped[str] = mapped_column(sa.String(36))
+    id_number_ct: Mapped[bytes] = mapped_column(sa.LargeBinary)
     id_number_index: Mapped[bytes] = mapped_column(sa.LargeBinary(32))
     client_key: Mapped[bytes] = mapped_column(sa.LargeBinary(32))
     actions: Mapped[str] = mapped_column(sa.String(64))

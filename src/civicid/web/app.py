@@ -11,26 +11,33 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from civicid import __version__
+from civicid.runtime import Runtime, build_runtime
 from civicid.settings import Settings
 from civicid.web.errors import install_error_handlers
-from civicid.web.routes import health
+from civicid.web.routes import enrolment, health, me, officials, partners, transparency
 
 WEB_DIR = Path(__file__).parent
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """Build the ASGI app. Heavy parts (database, face models) start in the lifespan."""
+def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI:
+    """Build the ASGI app. The database, keys and face models start in the lifespan (or come in
+    as ``runtime``, for tests); nothing happens at import."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        settings.ensure_home()
+        if getattr(app.state, "runtime", None) is None:
+            app.state.runtime = build_runtime(settings)
         logging.getLogger("civicid").info("CivicID %s starting (%s)", __version__, settings.environment)
         yield
+        if app.state.runtime.engine is not None:
+            app.state.runtime.engine.dispose()
 
     app = FastAPI(title="CivicID", version=__version__, lifespan=lifespan)
     app.state.settings = settings
+    app.state.runtime = runtime
     app.state.templates = Jinja2Templates(directory=WEB_DIR / "templates")
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     install_error_handlers(app)
-    app.include_router(health.router)
+    for module in (health, enrolment, partners, transparency, officials, me):
+        app.include_router(module.router)
     return app

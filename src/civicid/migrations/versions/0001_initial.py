@@ -1,8 +1,8 @@
-"""registry, citizens, enrolment, partners, data keys
+"""initial: registry, citizens, sessions, enrolment, partners, data keys
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 21:33:59.249437
+Create Date: 2026-11-23 21:37:44.929523
 """
 from alembic import op
 import sqlalchemy as sa
@@ -26,6 +26,18 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('attempts', schema=None) as batch_op:
         batch_op.create_index('ix_attempts_scope_key_at', ['scope', 'key', 'at'], unique=False)
+
+    op.create_table('citizen_sessions',
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('citizen_id', sa.String(length=36), nullable=False),
+    sa.Column('amr', sa.String(length=64), nullable=False),
+    sa.Column('acr', sa.String(length=64), nullable=False),
+    sa.Column('auth_time', civicid.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', civicid.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('token_hash', name=op.f('pk_citizen_sessions'))
+    )
+    with op.batch_alter_table('citizen_sessions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_citizen_sessions_citizen_id'), ['citizen_id'], unique=False)
 
     op.create_table('citizens',
     sa.Column('id', sa.String(length=36), nullable=False),
@@ -53,7 +65,7 @@ def upgrade() -> None:
 
     op.create_table('enrolment_sessions',
     sa.Column('id', sa.String(length=36), nullable=False),
-    sa.Column('registry_person_id', sa.String(length=36), nullable=False),
+    sa.Column('id_number_ct', sa.LargeBinary(), nullable=False),
     sa.Column('id_number_index', sa.LargeBinary(length=32), nullable=False),
     sa.Column('client_key', sa.LargeBinary(length=32), nullable=False),
     sa.Column('actions', sa.String(length=64), nullable=False),
@@ -127,6 +139,10 @@ def downgrade() -> None:
 
     op.drop_table('data_keys')
     op.drop_table('citizens')
+    with op.batch_alter_table('citizen_sessions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_citizen_sessions_citizen_id'))
+
+    op.drop_table('citizen_sessions')
     with op.batch_alter_table('attempts', schema=None) as batch_op:
         batch_op.drop_index('ix_attempts_scope_key_at')
 

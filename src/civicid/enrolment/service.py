@@ -1,0 +1,177 @@
+"""Enrolment: claimed ID number and name → live challenge → frames → a citizen, or nothing.
+
+DESIGN.md, Flows, Enrolment. A failure leaves nothing behind except the counted attempt; the
+session's sealed ID number is shredded when the session ends either way.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Callable, Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from civicid.audit.events import EventTag
+from civicid.enrolment.assessment import Assessment, LiveCheck
+from civicid.enrolment.errors import AlreadyEnrolled, FramesInvalid, NotFoundOrMismatch, SessionExpired, SessionNotFound
+from civicid.enrolment.frames import Frame
+from civicid.enrolment.limits import AttemptLimiter
+from civicid.enrolment.models import EnrolmentSession
+from civicid.face.challenge import Challenge, new_challenge, parse_actions
+from civicid.identity.service import CitizenService
+from civicid.ids import parse_id_number
+from civicid.registry.interfaces import RegistryRecord
+from civicid.registry.names import normalise_name
+from civicid.runtime import Runtime
+
+TABLE = EnrolmentSession.__tablename__
+RATE_LIMIT_PURPOSE = "rate_limit.attempts"
+VERIFICATION_METHOD = "face-liveness"
+
+
+@dataclass(frozen=True, slots=True)
+class StartedEnrolment:
+    session_id: str
+    challenge: Challenge
+
+
+@dataclass(frozen=True, slots=True)
+class EnrolmentDecision:
+    decision: str  # "enrolled" | "rejected"
+    reasons: tuple[str, ...]
+    network_id: str | None = None
+    citizen_id: str | None = field(default=None, repr=False)
+    assessment: Assessment | None = field(default=None, repr=False)
+
+
+class ResponseFloor:
+    """Answers no earlier than ``min_s`` after they started, so an unknown number and a wrong
+    name cannot be told apart by timing."""
+
+    def __init__(self, min_s: float, *, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self._min_s, self._clock, self._sleep = min_s, clock, sleep
+
+    def __enter__(self) -> "ResponseFloor":
+        self._start = self._clock()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        remaining = self._min_s - (self._clock() - self._start)
+        if remaining > 0:
+            self._sleep(remaining)
+
+
+class EnrolmentService:
+    def __init__(self, runtime: Runtime, session: Session, *, floor: ResponseFloor | None = None) -> None:
+        self._rt = runtime
+        self._session = session
+        self._vault = runtime.vault(session)
+        self._limiter = AttemptLimiter(session, runtime.clock, key=runtime.keys.hmac_key(RATE_LIMIT_PURPOSE))
+        self._floor = floor or ResponseFloor(runtime.settings.enrolment_min_response_s)
+
+    # --- step 1 ------------------------------------------------------------------------------
+    def start(self, *, id_number: str, name: str, client: str, actions: str | None = None) -> StartedEnrolment:
+        settings, now = self._rt.settings, self._rt.clock.now()
+        number = parse_id_number(id_number, today=now.date()).value
+        self._check_limits(number, client)
+        with self._floor:
+            record = self._rt.registry(self._session).lookup(number)
+            if record is None or record.status != "active" or normalise_name(name) != normalise_name(record.name):
+                self._count_failure(number, client)
+                raise NotFoundOrMismatch()
+        if CitizenService(self._session, self._vault, self._rt.clock).find_by_id_number(number) is not None:
+            raise AlreadyEnrolled()
+
+        challenge = new_challenge(self._rt.random, now=now, ttl_s=settings.enrolment_ttl_s)
+        if actions:  # scripted demos and tests only (civicid enrol --actions)
+            challenge = Challenge(parse_actions(actions), challenge.nonce, challenge.issued_at, challenge.expires_at)
+        session_id = str(uuid.uuid4())
+        owner = f"enrolment:{session_id}"
+        self._vault.create_key(owner)
+        self._session.add(EnrolmentSession(
+            id=session_id,
+            id_number_ct=self._vault.seal(owner, number, table=TABLE, column="id_number", row_id=session_id),
+            id_number_index=self._vault.id_number_index(number),
+            client_key=self._limiter.key_for("enrol_client", client),
+            actions=",".join(challenge.actions), nonce=challenge.nonce,
+            created_at=now, expires_at=challenge.expires_at, state="open",
+        ))
+        return StartedEnrolment(session_id, challenge)
+
+    # --- step 2 ------------------------------------------------------------------------------
+    def submit(self, session_id: str, frames: Sequence[Frame], *, client: str) -> EnrolmentDecision:
+        row = self._session.get(EnrolmentSession, session_id, with_for_update=True)
+        if row is None:
+            raise SessionNotFound()
+        now = self._rt.clock.now()
+        owner = f"enrolment:{session_id}"
+        if row.state != "open" or now >= row.expires_at:
+            self._end(row)
+            raise SessionExpired()
+        number = self._vault.open_text(owner, row.id_number_ct, table=TABLE, column="id_number", row_id=session_id)
+        self._check_limits(number, client)
+        check_frame_limits(frames, settings=self._rt.settings)
+
+        record = self._rt.registry(self._session).lookup(number)
+        if record is None or record.status != "active":
+            self._end(row)
+            self._count_failure(number, client)
+            return EnrolmentDecision("rejected", ("registry.not_active",))
+        assessment = self._live_check().assess(frames, actions=parse_actions(row.actions), reference=record.photo)
+        self._end(row)
+        if assessment.outcome != "match":
+            self._count_failure(number, client)
+            return EnrolmentDecision("rejected", assessment.reasons, assessment=assessment)
+        citizen = self._create_citizen(record, assessment)
+        self._limiter.record("enrol_id", number, failed=False)
+        self._rt.access_log(self._session).record(
+            EventTag.SYSTEM_CITIZEN_ENROLLED, actor="system", citizen_id=citizen.id,
+            purpose=f"remote enrolment: ID number, registry photo 1:1 match (distance {assessment.distance:.3f}), liveness")
+        return EnrolmentDecision("enrolled", assessment.reasons, network_id=citizen.network_id,
+                                 citizen_id=citizen.id, assessment=assessment)
+
+    # --- helpers -----------------------------------------------------------------------------
+    def _live_check(self) -> LiveCheck:
+        return LiveCheck.from_settings(self._rt.face_engine, self._rt.settings)
+
+    def _create_citizen(self, record: RegistryRecord, assessment: Assessment):
+        template = assessment.template if self._rt.settings.keep_face_template else None
+        citizens = CitizenService(self._session, self._vault, self._rt.clock)
+        return citizens.create(record, verification=VERIFICATION_METHOD, template=template)
+
+    def _end(self, row: EnrolmentSession) -> None:
+        """Shred the sealed ID number and remove the session: nothing of it stays behind."""
+        self._vault.destroy(f"enrolment:{row.id}")
+        self._session.execute(sa.delete(EnrolmentSession).where(EnrolmentSession.id == row.id))
+
+    def _check_limits(self, number: str, client: str) -> None:
+        settings = self._rt.settings
+        self._limiter.check("enrol_id", number, limit=settings.enrolment_failures_per_id_per_day,
+                            window=timedelta(days=1))
+        self._limiter.check("enrol_client", client, limit=settings.enrolment_failures_per_client_per_hour,
+                            window=timedelta(hours=1))
+
+    def _count_failure(self, number: str, client: str) -> None:
+        self._limiter.record("enrol_id", number, failed=True)
+        self._limiter.record("enrol_client", client, failed=True)
+
+
+def check_frame_limits(frames: Sequence[Frame], *, settings) -> None:
+    if not frames:
+        raise FramesInvalid("No frames were sent.")
+    if len(frames) > settings.enrolment_max_frames:
+        raise FramesInvalid(f"At most {settings.enrolment_max_frames} frames are accepted.")
+    if any(len(frame.data) > settings.enrolment_max_frame_bytes for frame in frames):
+        raise FramesInvalid(f"Each frame may be at most {settings.enrolment_max_frame_bytes} bytes.")
+    if sum(len(frame.data) for frame in frames) > settings.enrolment_max_total_bytes:
+        raise FramesInvalid(f"The frames may be at most {settings.enrolment_max_total_bytes} bytes in all.")
+    times = [frame.t_ms for frame in frames]
+    if any(later <= earlier for earlier, later in zip(times, times[1:])):
+        raise FramesInvalid("Frame timestamps must be strictly increasing.")
+    if times[-1] - times[0] > settings.enrolment_ttl_s * 1000:
+        raise FramesInvalid("The frames span more time than the challenge allows.")

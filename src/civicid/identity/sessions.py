@@ -1,0 +1,72 @@
+"""Signed-in citizen sessions: a random cookie token, stored only as its SHA-256.
+
+Created by a passkey sign-in (or face recovery); read by the OIDC provider to know who is at the
+browser, how they authenticated (``amr``, RFC 8176) and when (``auth_time``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from civicid.clock import Clock
+from civicid.db import Base, UTCDateTime
+
+COOKIE_NAME = "civicid_session"
+
+
+class CitizenSession(Base):
+    __tablename__ = "citizen_sessions"
+
+    token_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    citizen_id: Mapped[str] = mapped_column(sa.String(36), index=True)
+    amr: Mapped[str] = mapped_column(sa.String(64))
+    acr: Mapped[str] = mapped_column(sa.String(64))
+    auth_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    citizen_id: str
+    amr: tuple[str, ...]
+    acr: str
+    auth_time: datetime
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
+
+
+class SignInSessions:
+    def __init__(self, session: Session, clock: Clock) -> None:
+        self._session = session
+        self._clock = clock
+
+    def create(self, citizen_id: str, *, amr: tuple[str, ...], acr: str, ttl: timedelta = timedelta(hours=8)) -> str:
+        """Start a session; returns the cookie token (shown to the browser only)."""
+        token = secrets.token_urlsafe(32)
+        now = self._clock.now()
+        self._session.add(CitizenSession(token_hash=_hash(token), citizen_id=citizen_id, amr=",".join(amr),
+                                         acr=acr, auth_time=now, expires_at=now + ttl))
+        return token
+
+    def resolve(self, token: str | None) -> SignedIn | None:
+        if not token or len(token) > 128:
+            return None
+        row = self._session.get(CitizenSession, _hash(token))
+        if row is None or row.expires_at <= self._clock.now():
+            return None
+        return SignedIn(row.citizen_id, tuple(filter(None, row.amr.split(","))), row.acr, row.auth_time)
+
+    def end(self, token: str | None) -> None:
+        if token:
+            self._session.execute(sa.delete(CitizenSession).where(CitizenSession.token_hash == _hash(token)))
+
+    def end_all(self, citizen_id: str) -> None:
+        self._session.execute(sa.delete(CitizenSession).where(CitizenSession.citizen_id == citizen_id))

@@ -1,0 +1,63 @@
+"""Dependency aliases for route handlers: the runtime, a unit-of-work session, the client."""
+
+from __future__ import annotations
+
+from typing import Annotated, Callable, Iterator, TypeVar
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPBasic, HTTPBasicCredentials
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from civicid.partners.models import Partner
+from civicid.partners.service import PartnerService
+from civicid.runtime import Runtime
+
+
+def get_runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_session(runtime: RuntimeDep) -> Iterator[Session]:
+    with runtime.transaction() as session:
+        yield session
+
+
+T = TypeVar("T")
+
+
+async def in_worker_thread(runtime: Runtime, work: Callable[[Session], T]) -> T:
+    """For async handlers (which read the body themselves): blocking domain work, one transaction."""
+
+    def unit() -> T:
+        with runtime.transaction() as session:
+            return work(session)
+
+    return await run_in_threadpool(unit)
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+ClientDep = Annotated[str, Depends(client_address)]
+
+_basic = HTTPBasic(auto_error=False, realm="civicid-partners")
+
+
+def current_partner(runtime: RuntimeDep, session: SessionDep,
+                    credentials: Annotated[HTTPBasicCredentials | None, Depends(_basic)]) -> Partner:
+    from civicid.partners.errors import PartnerAuthFailed
+
+    if credentials is None:
+        raise PartnerAuthFailed()
+    return PartnerService(runtime, session).authenticate(credentials.username, credentials.password)
+
+
+PartnerDep = Annotated[Partner, Depends(current_partner)]

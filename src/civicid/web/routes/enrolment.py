@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, Field
+
+from civicid.enrolment.service import VERIFICATION_METHOD, EnrolmentService
+from civicid.identity.sessions import SignInSessions
+from civicid.web.citizen_session import set_session_cookie
+from civicid.web.deps import ClientDep, RuntimeDep, SessionDep, in_worker_thread
+from civicid.web.uploads import read_frames
+
+router = APIRouter(prefix="/api/v1/enrolments", tags=["enrolment"])
+
+
+class StartEnrolment(BaseModel):
+    id_number: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1, max_length=200)
+
+
+def _upload_limits(settings) -> dict:
+    return {"max_frames": settings.enrolment_max_frames, "max_frame_bytes": settings.enrolment_max_frame_bytes,
+            "max_total_bytes": settings.enrolment_max_total_bytes, "min_fps": 15}
+
+
+@router.post("", status_code=201)
+def start_enrolment(body: StartEnrolment, runtime: RuntimeDep, session: SessionDep, client: ClientDep) -> dict:
+    """Check the ID number and name against the registry and issue a liveness challenge."""
+    started = EnrolmentService(runtime, session).start(id_number=body.id_number, name=body.name, client=client)
+    return {"session_id": started.session_id, "challenge": started.challenge.to_json(),
+            "upload": _upload_limits(runtime.settings)}
+
+
+@router.post("/{session_id}/frames")
+async def submit_frames(session_id: str, request: Request, response: Response, runtime: RuntimeDep,
+                        client: ClientDep) -> dict:
+    """Multipart ``frames`` (JPEG) with ``timestamps_ms``; returns the decision with reason codes.
+
+    On success the new citizen is signed in (cookie, and ``session_token`` for API clients) with
+    ``amr`` = face, which allows registering their first passkey right away."""
+    settings = runtime.settings
+    upload = await read_frames(request, max_frames=settings.enrolment_max_frames,
+                               max_frame_bytes=settings.enrolment_max_frame_bytes,
+                               max_total_bytes=settings.enrolment_max_total_bytes)
+    body = await in_worker_thread(runtime, lambda session: _decide(runtime, session, session_id, upload, client))
+    if "session_token" in body:
+        set_session_cookie(response, body["session_token"], runtime)
+    return body
+
+
+def _decide(runtime, session, session_id, upload, client) -> dict:
+    decision = EnrolmentService(runtime, session).submit(session_id[:64], upload.frames, client=client)
+    body = {"decision": decision.decision, "reasons": list(decision.reasons)}
+    if decision.citizen_id:
+        body["network_id"] = decision.network_id
+        body["session_token"] = SignInSessions(session, runtime.clock).create(
+            decision.citizen_id, amr=("face", "user"), acr=f"urn:civicid:acr:{VERIFICATION_METHOD}")
+    return body
+

@@ -1,0 +1,59 @@
+"""An app on the test database with the real face engine, fake keys, pinned time and randomness."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, timezone
+
+import pytest
+from fastapi.testclient import TestClient
+
+from civicid.clock import FixedClock
+from civicid.face.challenge import new_challenge
+from civicid.registry.demo import DemoRegistry
+from civicid.registry.interfaces import RegistryRecord
+from civicid.runtime import build_runtime
+from civicid.settings import Settings
+from civicid.vault.fakes import FakeKeyProvider
+from civicid.web.app import create_app
+
+NOW = datetime(2026, 11, 2, 10, 0, tzinfo=timezone.utc)
+CLM = "genuine_webcam_blink_turn_clm.mp4"  # turns at 0.5–1.2 s (nose to image-left) and 1.9–2.4 s
+
+
+def seed_for(*actions: str) -> int:
+    """A seed whose first challenge is ``actions``: the server still draws the challenge, with
+    randomness the test has pinned."""
+    for seed in range(100_000):
+        challenge = new_challenge(random.Random(seed), now=NOW)
+        if tuple(challenge.actions) == actions:
+            return seed
+    raise AssertionError(f"no seed gives {actions}")
+
+
+class Harness:
+    def __init__(self, session_factory, engine, tmp_path, *, seed: int = 0, **settings) -> None:
+        self.clock = FixedClock(NOW)
+        self.keys = FakeKeyProvider()
+        self.settings = Settings(home=tmp_path, enrolment_min_response_s=0, **settings)
+        self.runtime = build_runtime(self.settings, sessions=session_factory, keys=self.keys, clock=self.clock,
+                                     face_engine=engine, rng=random.Random(seed))
+        self.client = TestClient(create_app(self.settings, runtime=self.runtime))
+
+    def add_person(self, *, id_number: str, name: str, photo: bytes, birth_date=date(1990, 3, 7)) -> None:
+        with self.runtime.transaction() as session:
+            DemoRegistry(session, self.runtime.vault(session), self.clock).add(
+                RegistryRecord(id_number=id_number, name=name, birth_date=birth_date, sex="M", photo=photo))
+
+    def post_frames(self, url: str, frames, **fields):
+        files = [("frames", (f"{i:03d}.jpg", frame.data, "image/jpeg")) for i, frame in enumerate(frames)]
+        data = {"timestamps_ms": ",".join(str(frame.t_ms) for frame in frames), **fields}
+        return self.client.post(url, files=files, data=data)
+
+
+@pytest.fixture
+def harness_factory(session_factory, shared_face_engine, tmp_path):
+    def make(**kwargs) -> Harness:
+        return Harness(session_factory, shared_face_engine, tmp_path, **kwargs)
+
+    return make

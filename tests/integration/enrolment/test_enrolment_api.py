@@ -1,0 +1,126 @@
+"""Enrolment over HTTP with real clips: ID number → registry → challenge → frames → citizen."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from civicid.enrolment.frames import Frame
+from civicid.enrolment.models import Attempt, EnrolmentSession
+from civicid.identity.models import Citizen
+from tests.conftest import require_data
+from tests.integration.enrolment.conftest import CLM, seed_for
+from tests.support.clips import clip_frames, still
+
+ID_NUMBER = "11010519900307005X"  # valid GB 11643 (check digit X); born 1990-03-07, male
+NAME = "Li Ming"
+
+
+def _clm():
+    return require_data("videos", CLM)
+
+
+def test_genuine_clip_enrols_and_leaves_only_ciphertext(harness_factory, session_factory):
+    h = harness_factory(seed=seed_for("turn_right", "turn_left"))
+    h.add_person(id_number=ID_NUMBER, name=NAME, photo=still(_clm(), 3.0))
+
+    started = h.client.post("/api/v1/enrolments", json={"id_number": ID_NUMBER, "name": " li  MING "})
+    assert started.status_code == 201, started.text
+    assert started.json()["challenge"]["actions"] == ["turn_right", "turn_left"]
+
+    decided = h.post_frames(f"/api/v1/enrolments/{started.json()['session_id']}/frames", clip_frames(_clm(), 0.0, 2.8))
+    body = decided.json()
+    assert decided.status_code == 200 and body["decision"] == "enrolled", body
+    assert len(body["network_id"]) == 26 and body["session_token"]
+    with session_factory() as session:
+        citizen = session.scalar(sa.select(Citizen))
+        assert citizen.network_id == body["network_id"] and citizen.template_ct is None
+        assert session.scalar(sa.select(sa.func.count()).select_from(EnrolmentSession)) == 0
+        assert NAME.encode() not in citizen.name_ct
+
+
+def test_unknown_number_and_wrong_name_get_the_same_answer(harness_factory):
+    h = harness_factory()
+    h.add_person(id_number=ID_NUMBER, name=NAME, photo=b"unused")
+    wrong_name = h.client.post("/api/v1/enrolments", json={"id_number": ID_NUMBER, "name": "Wang Fang"})
+    unknown = h.client.post("/api/v1/enrolments", json={"id_number": "110105199003070025", "name": NAME})
+    assert wrong_name.status_code == unknown.status_code == 404
+    assert wrong_name.json() == unknown.json()
+    assert wrong_name.json()["error"]["code"] == "enrolment.not_found_or_mismatch"
+
+
+def test_invalid_number_is_a_typed_error(harness_factory):
+    response = harness_factory().client.post("/api/v1/enrolments", json={"id_number": "110105199003070012", "name": NAME})
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "id_number.checksum"
+
+
+def test_clip_without_the_challenged_action_is_rejected_and_counted(harness_factory, session_factory):
+    h = harness_factory(seed=seed_for("turn_right", "turn_left"))
+    h.add_person(id_number=ID_NUMBER, name=NAME, photo=still(_clm(), 0.1))
+    session_id = h.client.post("/api/v1/enrolments", json={"id_number": ID_NUMBER, "name": NAME}).json()["session_id"]
+    body = h.post_frames(f"/api/v1/enrolments/{session_id}/frames", clip_frames(_clm(), 2.9, 5.5)).json()
+    assert body["decision"] == "rejected"
+    assert "liveness.action_missing:turn_right" in body["reasons"]
+    with session_factory() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Citizen)) == 0
+        assert session.scalar(sa.select(sa.func.count()).select_from(EnrolmentSession)) == 0
+        assert session.scalar(sa.select(sa.func.count()).where(Attempt.failed.is_(True))) == 2  # per number, per client
+
+
+def test_a_still_photo_repeated_as_every_frame_fails_liveness(harness_factory):
+    h = harness_factory(seed=seed_for("turn_right", "turn_left"))
+    h.add_person(id_number=ID_NUMBER, name=NAME, photo=still(_clm(), 3.0))
+    session_id = h.client.post("/api/v1/enrolments", json={"id_number": ID_NUMBER, "name": NAME}).json()["session_id"]
+    photo = still(_clm(), 0.1)
+    frames = [Frame(i * 66, photo) for i in range(30)]
+    body = h.post_frames(f"/api/v1/enrolments/{session_id}/frames", frames).json()
+    assert body["decision"] == "rejected"
+    assert "liveness.static_sequence" in body["reasons"]
+
+
+def test_another_persons_registry_photo_does_not_match(harness_factory, faces_dir):
+    h = harness_factory(seed=seed_for("turn_right", "turn_left"))
+    other = sorted((faces_dir / "images" / "obama").iterdir())[0].read_bytes()
+    h.add_person(id_number=ID_NUMBER, name=NAME, photo=other)
+    session_id = h.client.post("/api/v1/enrolments", json={"id_number": ID_NUMBER, "name": NAME}).json()["session_id"]
+    body = h.post_frames(f"/api/v1/enrolments/{session_id}/frames", clip_frames(_clm(), 0.0, 2.8)).json()
+    assert body == {"decision": "rejected", "reasons": ["match.distance_above_threshold"]}
+
+
+def test_five_failures_lock_the_number_with_retry_after(harness_factory):
+    h = harness_factory()
+    h.add_person(id_number=ID_NUMBER, name=NAME, photo=b"unused")
+    for _ in range(5):
+        assert h.client.post("/api/v1/enrolments", json={"id_number": ID_NUMBER, "name": "Wrong"}).status_code == 404
+    locked = h.client.post("/api/v1/enrolments", json={"id_number": ID_NUMBER, "name": NAME})
+    assert locked.status_code == 429
+    assert locked.json()["error"]["code"] == "enrolment.locked"
+    assert int(locked.headers["Retry-After"]) == 24 * 3600  # the per-number lock binds
+    h.clock.advance(hours=1, seconds=1)  # the per-client lock lifts after an hour ...
+    still_locked = h.client.post("/api/v1/enrolments", json={"id_number": ID_NUMBER, "name": NAME})
+    assert still_locked.status_code == 429  # ... the per-number lock only after 24 h
+    h.clock.advance(hours=23)
+    assert h.client.post("/api/v1/enrolments", json={"id_number": ID_NUMBER, "name": NAME}).status_code == 201
+
+
+def test_expired_session_is_refused(harness_factory):
+    h = harness_factory()
+    h.add_person(id_number=ID_NUMBER, name=NAME, photo=b"unused")
+    session_id = h.client.post("/api/v1/enrolments", json={"id_number": ID_NUMBER, "name": NAME}).json()["session_id"]
+    h.clock.advance(seconds=121)
+    response = h.post_frames(f"/api/v1/enrolments/{session_id}/frames", [Frame(0, b"\xff\xd8\xff")])
+    assert response.status_code == 410
+    assert response.json()["error"]["code"] == "enrolment.session_expired"
+
+
+def test_upload_limits_are_enforced_before_decoding(harness_factory):
+    h = harness_factory()
+    h.add_person(id_number=ID_NUMBER, name=NAME, photo=b"unused")
+    session_id = h.client.post("/api/v1/enrolments", json={"id_number": ID_NUMBER, "name": NAME}).json()["session_id"]
+    url = f"/api/v1/enrolments/{session_id}/frames"
+    too_many = h.post_frames(url, [Frame(i, b"x") for i in range(151)])
+    too_big = h.post_frames(url, [Frame(0, b"x" * (1024 * 1024 + 1))])
+    no_stamps = h.client.post(url, files=[("frames", ("a.jpg", b"x", "image/jpeg"))])
+    not_multipart = h.client.post(url, json={"frames": []})
+    for response in (too_many, too_big, no_stamps, not_multipart):
+        assert response.status_code == 422 and response.json()["error"]["code"] == "enrolment.frames_invalid"
