@@ -208,8 +208,12 @@ def _identity(
     it is a real frame, so frames of two people spliced half and half cannot both sit near it.
     """
     embedded = [i for i in with_face if frames[i].embedding is not None]
-    if not embedded or len(embedded) < policy.min_embedded_fraction * len(with_face):
+    if len(embedded) < policy.min_embedded_fraction * len(with_face) or (
+        not embedded and policy.min_embedded_fraction > 0
+    ):
         reasons.append("liveness.identity_unverified")
+        return None, None
+    if not embedded:
         return None, None
     limit = policy.identity_frontal_max_abs_yaw_deg
     frontal = [i for i in embedded if abs(frames[i].yaw_deg or 0.0) <= limit]

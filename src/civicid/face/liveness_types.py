@@ -88,7 +88,8 @@ class LivenessPolicy:
     Faces: at most ``max_missing_fraction`` of frames without a face.
     Static: the largest landmark displacement from the median shape, in inter-eye distances,
     must reach ``static_max_motion``.
-    Identity: at least ``min_embedded_fraction`` of the frames with a face carry an embedding;
+    Identity: at least ``min_embedded_fraction`` of the frames with a face carry an embedding
+    (0 turns the identity check off when no frame has one: for landmark-only tests);
     the reference is the medoid of the embeddings of near-frontal frames (|yaw| <=
     ``identity_frontal_max_abs_yaw_deg``); near-frontal frames must lie within
     ``max_identity_distance`` of it, more turned frames within ``max_identity_distance_turned``
