@@ -80,16 +80,3 @@ def fold(hashes: Sequence[bytes]) -> bytes:
         acc = node_hash(left, acc)
     return acc
 
-
-def nodes_completed_by(leaf_index: int) -> tuple[NodeKey, ...]:
-    """The perfect subtrees whose last leaf is ``leaf_index``, bottom-up, starting with the leaf.
-
-    Appending leaf ``i`` completes ``(0, i)`` and then one more level for each trailing 1 bit of i.
-    Their left siblings are exactly the smallest members of ``perfect_subtrees(0, i)``.
-    """
-    keys: list[NodeKey] = [(0, leaf_index)]
-    level, index = 0, leaf_index
-    while index & 1:
-        level, index = level + 1, index >> 1
-        keys.append((level, index))
-    return tuple(keys)

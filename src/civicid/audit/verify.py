@@ -112,7 +112,8 @@ def _head_problem(i: int, head: TreeHeadLike, root: bytes, key: Ed25519PublicKey
     """Why stored head ``i`` (for size i + 1) is not valid, or None. One signature check."""
     size = getattr(head, "tree_size", None)
     if size != i + 1:
-        return Problem(ProblemCode.MISPLACED_HEAD, f"The head stored at index {i} is for tree size {size}, not {i + 1}.", i)
+        message = f"The head stored at index {i} is for tree size {size}, not {i + 1}."
+        return Problem(ProblemCode.MISPLACED_HEAD, message, i)
     if not verify_tree_head(head, key):
         return Problem(ProblemCode.BAD_SIGNATURE, f"The tree head for size {i + 1} is not signed by the log key.", i)
     if head.root_hash != root:
@@ -176,7 +177,8 @@ def verify_store(
                     findings.add(
                         Problem(
                             ProblemCode.NODE_MISMATCH,
-                            f"Stored node (level {key[0]}, index {key[1]}) over entries from {leaf} is wrong or missing.",
+                            f"Stored node (level {key[0]}, index {key[1]}), over entries from {leaf}, "
+                            "is wrong or missing.",
                             leaf,
                         )
                     )
@@ -213,9 +215,11 @@ def _verify(
     n = len(entries)
     attested = min(n, len(heads))
     if len(heads) < n:
-        findings.add(Problem(ProblemCode.MISSING_HEAD, f"Entries from index {len(heads)} have no stored tree head.", len(heads)))
+        message = f"Entries from index {len(heads)} have no stored tree head."
+        findings.add(Problem(ProblemCode.MISSING_HEAD, message, len(heads)))
     elif len(heads) > n:
-        findings.add(Problem(ProblemCode.MISSING_ENTRY, f"Tree heads exist for {len(heads)} entries but only {n} remain.", n))
+        message = f"Tree heads exist for {len(heads)} entries but only {n} remain."
+        findings.add(Problem(ProblemCode.MISSING_ENTRY, message, n))
 
     since_size = since.tree_size if isinstance(since, SignedTreeHead) else None
     since_root: bytes | None = EMPTY_ROOT if since_size == 0 else None

@@ -72,7 +72,11 @@ def test_append_and_proofs_read_logarithmically_many_nodes(log_key):
         worst = max(worst, store.keys_read - before)
     assert worst <= 11  # popcount(size) <= log2(1500) + 1
     assert store.entry_reads == 0  # appending never reads history
-    for call in (lambda: log.inclusion_proof(3, 1111), lambda: log.consistency_proof(777, 1499), lambda: log.root(1023)):
+    for call in (
+        lambda: log.inclusion_proof(3, 1111),
+        lambda: log.consistency_proof(777, 1499),
+        lambda: log.root(1023),
+    ):
         before = store.keys_read
         call()
         assert store.keys_read - before <= 2 * 11
