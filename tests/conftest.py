@@ -118,3 +118,14 @@ def shared_face_engine():
     from tests.support.faces import CachingEngine
 
     return CachingEngine(DlibFaceEngine(quality_policy=Settings().quality_policy))
+
+
+@pytest.fixture
+def harness_factory(session_factory, shared_face_engine, tmp_path):
+    """Builds an HTTP test harness (app + runtime on the test database); see tests/support/harness.py."""
+    from tests.support.harness import Harness
+
+    def make(**kwargs):
+        return Harness(session_factory, shared_face_engine, tmp_path, **kwargs)
+
+    return make

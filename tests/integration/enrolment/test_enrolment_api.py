@@ -8,7 +8,7 @@ from civicid.enrolment.frames import Frame
 from civicid.enrolment.models import Attempt, EnrolmentSession
 from civicid.identity.models import Citizen
 from tests.conftest import require_data
-from tests.integration.enrolment.conftest import CLM, seed_for
+from tests.support.harness import CLM, seed_for
 from tests.support.clips import clip_frames, still
 
 ID_NUMBER = "11010519900307005X"  # valid GB 11643 (check digit X); born 1990-03-07, male

@@ -1,0 +1,115 @@
+"""The transparency log in the database: tampering through raw SQL is found and pinned to an index."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime, timezone
+
+import pytest
+import sqlalchemy as sa
+
+from civicid.audit.db_verify import verify_stored_log
+from civicid.audit.events import EventTag, LogEvent
+from civicid.audit.service import AccessLog
+from civicid.clock import FixedClock
+from civicid.vault.fakes import FakeKeyProvider
+from tests.unit.audit import rfc9162_reference as rfc
+
+CLOCK = FixedClock(datetime(2026, 11, 3, 12, 0, tzinfo=timezone.utc))
+SIZE, K = 12, 5
+
+
+@pytest.fixture
+def keys():
+    return FakeKeyProvider()
+
+
+@pytest.fixture
+def filled(db_session, keys):
+    log = AccessLog(db_session, keys, CLOCK)
+    for i in range(SIZE):
+        log.record(EventTag.PARTNER_CITIZEN_VERIFY, actor=f"partner:p{i % 3}", citizen_id=f"c{i % 4}",
+                   purpose=f"check {i}")
+    db_session.flush()
+    return db_session
+
+
+def _verify(session, keys, **kwargs):
+    return verify_stored_log(session, keys, CLOCK, **kwargs)
+
+
+def test_untouched_log_verifies_and_proofs_check_with_the_rfc_reference(filled, keys):
+    assert _verify(filled, keys).ok
+    head, items = AccessLog(filled, keys, CLOCK).history("c1")
+    leaves = [row[0] for row in filled.execute(sa.text("SELECT data FROM audit_entries ORDER BY idx"))]
+    assert rfc.mth([bytes(leaf) for leaf in leaves]) == head.root_hash
+    assert [item.index for item in items] == [1, 5, 9]
+    for item in items:
+        assert rfc.verify_inclusion(item.leaf_hash, item.index, head.tree_size, list(item.proof.path), head.root_hash)
+
+
+def _edit(session):
+    session.execute(sa.text("UPDATE audit_entries SET data = :d WHERE idx = :k"),
+                    {"d": b'{"forged":true}', "k": K})
+
+
+def _delete(session):
+    session.execute(sa.text("DELETE FROM audit_entries WHERE idx = :k"), {"k": K})
+
+
+def _insert(session):
+    # shift K.. up by one (through negative indices, to dodge the primary key) and insert a forged
+    # event at K, reusing the head stored beside the entry it displaced (the forger has no key)
+    session.execute(sa.text("UPDATE audit_entries SET idx = -idx - 1 WHERE idx >= :k"), {"k": K})
+    session.execute(sa.text("UPDATE audit_entries SET idx = -idx WHERE idx < 0"))
+    row = session.execute(sa.text("SELECT data, timestamp_ms, root_hash, signature, citizen_ref, tag "
+                                  "FROM audit_entries WHERE idx = :k"), {"k": K + 1}).one()
+    session.execute(sa.text("INSERT INTO audit_entries (idx, data, timestamp_ms, root_hash, signature, citizen_ref, tag) "
+                            "VALUES (:k, :data, :ts, :root, :sig, :ref, :tag)"),
+                    {"k": K, "data": _forged_event(), "ts": row.timestamp_ms, "root": row.root_hash, "sig": row.signature,
+                     "ref": row.citizen_ref, "tag": row.tag})
+
+
+def _forged_event() -> bytes:
+    return LogEvent(tag=EventTag.PARTNER_CITIZEN_VERIFY, actor="partner:p0", citizen_ref="c1",
+                    purpose="never happened", occurred_at=CLOCK.now()).to_bytes()
+
+
+def _reorder(session):
+    rows = {r.idx: r.data for r in session.execute(sa.text("SELECT idx, data FROM audit_entries WHERE idx IN (:a, :b)"),
+                                                   {"a": K, "b": K + 2})}
+    for index, other in ((K, K + 2), (K + 2, K)):
+        session.execute(sa.text("UPDATE audit_entries SET data = :d WHERE idx = :k"), {"d": rows[other], "k": index})
+
+
+@pytest.mark.parametrize("tamper", [_edit, _delete, _insert, _reorder], ids=["edit", "delete", "insert", "reorder"])
+def test_tampering_is_pinned_to_the_first_bad_index(filled, keys, tamper):
+    tamper(filled)
+    result = _verify(filled, keys)
+    assert not result.ok
+    assert result.first_bad_index == K
+
+
+def test_truncation_is_caught_by_a_saved_tree_head(filled, keys):
+    saved = AccessLog(filled, keys, CLOCK).log.signed_tree_head()
+    filled.execute(sa.text("DELETE FROM audit_entries WHERE idx >= :k"), {"k": K})
+    assert _verify(filled, keys).ok  # what is left is a valid, shorter log ...
+    result = _verify(filled, keys, since=saved)
+    assert not result.ok  # ... but not the one whose head was saved
+    assert "audit.truncated" in {p.code.value for p in result.problems}
+
+
+def test_a_forged_head_without_the_log_key_is_caught(filled, keys):
+    forged = base64.b64decode(base64.b64encode(b"\x00" * 64))
+    filled.execute(sa.text("UPDATE audit_entries SET signature = :s WHERE idx = :k"), {"s": forged, "k": K})
+    result = _verify(filled, keys)
+    assert not result.ok and result.first_bad_index == K
+
+
+def test_event_rolls_back_with_the_action(session_factory, keys):
+    with pytest.raises(RuntimeError):
+        with session_factory() as session, session.begin():
+            AccessLog(session, keys, CLOCK).record(EventTag.CITIZEN_SELF_EXPORT, actor="citizen", citizen_id="c9")
+            raise RuntimeError("the action failed")
+    with session_factory() as session:
+        assert session.scalar(sa.text("SELECT count(*) FROM audit_entries")) == 0
