@@ -167,9 +167,13 @@ def verify_store(
             heads.append(_RowHead(row.index + 1, row.timestamp_ms, row.root_hash, row.signature))
     nodes = MemoryNodes()
     result, findings = _verify(data, heads, public_key, since=since, check_every_head=check_every_head, nodes=nodes)
+    # Nodes are recomputed from the entries as stored, so a node over a tampered entry differs
+    # without being forged itself. Only nodes wholly before the first bad entry, whose leaves are
+    # proven genuine, can be shown to be forged.
+    proven = result.tree_size if result.first_bad_index is None else result.first_bad_index
     first_forged: int | None = None
     for level in range(nodes.height):
-        count = nodes.count(level)
+        count = min(nodes.count(level), proven >> level)
         for start in range(0, count, node_batch_size):
             keys = [(level, index) for index in range(start, min(start + node_batch_size, count))]
             stored = store.get_nodes(keys)

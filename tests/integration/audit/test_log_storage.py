@@ -113,3 +113,10 @@ def test_event_rolls_back_with_the_action(session_factory, keys):
             raise RuntimeError("the action failed")
     with session_factory() as session:
         assert session.scalar(sa.text("SELECT count(*) FROM audit_entries")) == 0
+
+
+def test_a_forged_subtree_hash_is_caught(filled, keys):
+    filled.execute(sa.text("UPDATE audit_nodes SET hash = :h WHERE level = 1 AND idx = 0"), {"h": b"\x01" * 32})
+    result = _verify(filled, keys)
+    assert not result.ok
+    assert "audit.node_mismatch" in {p.code.value for p in result.problems}
