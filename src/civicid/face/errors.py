@@ -58,3 +58,13 @@ class ModelUnavailable(CivicIDError):
     code = "face.model_unavailable"
     status = 503
     default_message = "The face model files could not be loaded."
+
+
+class AnimatedImage(UnsupportedFormat):
+    code = "image.animated"
+    default_message = "Animated images are not accepted; send a single still photo."
+
+
+class ImageUnreadable(ImageError):
+    code = "image.unreadable"
+    default_message = "The image file could not be read."

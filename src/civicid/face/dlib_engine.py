@@ -1,0 +1,179 @@
+"""The default :class:`~civicid.face.interfaces.FaceEngine`: dlib HOG (or MMOD CNN) detection,
+68-point landmarks, dlib face-chip alignment and the 128-d ``dlib_face_recognition_resnet_model_v1``
+embedding. Which options are on by default, and why, is measured in docs/face-threshold.md.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import asdict, dataclass, replace
+from typing import Any, Literal, Sequence
+
+import numpy as np
+from PIL import Image
+
+from civicid.face.models import Box, DecodedImage, Face, QualityPolicy
+from civicid.face.quality import assess_quality
+from civicid.face.weights import LazyModels
+
+CHIP_SIZE = 150
+CHIP_PADDING = 0.25  # the size and padding the ResNet model was trained with
+
+
+@dataclass(frozen=True, slots=True)
+class EngineOptions:
+    """Pipeline options of :class:`DlibFaceEngine` (picklable, for worker processes).
+
+    detector          "hog" (default) or "cnn" (MMOD; slow on CPU).
+    upsample          times the detection image is doubled before HOG/CNN scanning; the
+                      HOG window is 80 px, so faces smaller than ~80/2^upsample px are missed.
+    upsample_retry    when nothing is found, scan again with one more upsampling.
+    detect_max_side   detect on a copy whose longest side is at most this (0 = never shrink);
+                      landmarks and embeddings still use the full-resolution image.
+    cnn_fallback      when HOG finds nothing, try the CNN detector.
+    align_points      5 or 68: which landmark set places the face chip.
+    jitter            dlib's random jitter count per chip (0 = none).
+    flip              average the embedding of the chip and of its mirror image.
+    """
+
+    detector: Literal["hog", "cnn"] = "hog"
+    upsample: int = 0
+    upsample_retry: bool = True
+    detect_max_side: int = 1024
+    cnn_fallback: bool = False
+    align_points: Literal[5, 68] = 5
+    jitter: int = 0
+    flip: bool = True
+
+
+class DlibFaceEngine:
+    """dlib implementation of the FaceEngine Protocol.
+
+    Models load on first use (thread-safe). dlib's networks keep per-call state, so calls into
+    the models are serialised by a lock; use a process pool (civicid.face.batch) for throughput.
+    """
+
+    name = "dlib-resnet-v1"
+
+    def __init__(
+        self,
+        *,
+        detector: Literal["hog", "cnn"] = "hog",
+        upsample: int = 0,
+        upsample_retry: bool = True,
+        detect_max_side: int = 1024,
+        cnn_fallback: bool = False,
+        align_points: Literal[5, 68] = 5,
+        jitter: int = 0,
+        flip: bool = True,
+        quality_policy: QualityPolicy = QualityPolicy(),
+    ) -> None:
+        if detector not in ("hog", "cnn"):
+            raise ValueError(f"unknown detector {detector!r}")
+        if align_points not in (5, 68):
+            raise ValueError("align_points must be 5 or 68")
+        if upsample < 0 or jitter < 0 or detect_max_side < 0:
+            raise ValueError("upsample, jitter and detect_max_side must not be negative")
+        self.options = EngineOptions(
+            detector=detector,
+            upsample=upsample,
+            upsample_retry=upsample_retry,
+            detect_max_side=detect_max_side,
+            cnn_fallback=cnn_fallback,
+            align_points=align_points,
+            jitter=jitter,
+            flip=flip,
+        )
+        self.quality_policy = quality_policy
+        self._models = LazyModels(cnn=detector == "cnn" or cnn_fallback)
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_options(cls, options: EngineOptions, *, quality_policy: QualityPolicy = QualityPolicy()) -> "DlibFaceEngine":
+        return cls(**asdict(options), quality_policy=quality_policy)
+
+    def load(self) -> None:
+        """Load the models now (e.g. in an app's lifespan) instead of on the first image."""
+        self._models.get()
+
+    # -- FaceEngine ---------------------------------------------------------------------------
+
+    def detect(self, image: DecodedImage) -> tuple[Face, ...]:
+        models = self._models.get()
+        pixels = image.pixels
+        with self._lock:
+            rects = self._locate(models, pixels)
+            shapes = [models.shape_68(pixels, rect) for rect in rects]
+        faces = []
+        for rect, shape in zip(rects, shapes):
+            landmarks = np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float32)
+            box = Box(left=rect.left(), top=rect.top(), right=rect.right() + 1, bottom=rect.bottom() + 1)
+            quality = assess_quality(pixels, box, landmarks, policy=self.quality_policy)
+            faces.append(Face(box=box, landmarks=landmarks, quality=quality))
+        return tuple(faces)
+
+    def embed(self, image: DecodedImage, faces: Sequence[Face]) -> tuple[Face, ...]:
+        if not faces:
+            return ()
+        import dlib
+
+        models = self._models.get()
+        pixels = image.pixels
+        options = self.options
+        with self._lock:
+            shapes = []
+            for face in faces:
+                rect = _rectangle(face.box)
+                if options.align_points == 5:
+                    shapes.append(models.shape_5(pixels, rect))
+                else:
+                    points = [dlib.point(int(x), int(y)) for x, y in face.landmarks]
+                    shapes.append(dlib.full_object_detection(rect, points))
+            chips = list(dlib.get_face_chips(pixels, dlib.full_object_detections(shapes), size=CHIP_SIZE, padding=CHIP_PADDING))
+            if options.flip:
+                chips += [np.ascontiguousarray(chip[:, ::-1]) for chip in chips]
+            vectors = np.array(models.encoder.compute_face_descriptor(chips, options.jitter), dtype=np.float32)
+        if options.flip:
+            vectors = (vectors[: len(faces)] + vectors[len(faces) :]) / 2
+        return tuple(replace(face, embedding=vector) for face, vector in zip(faces, vectors))
+
+    # -- detection ----------------------------------------------------------------------------
+
+    def _locate(self, models: Any, pixels: np.ndarray) -> list[Any]:
+        options = self.options
+        height, width = pixels.shape[:2]
+        scale = 1.0
+        work = pixels
+        if options.detect_max_side and max(height, width) > options.detect_max_side:
+            scale = options.detect_max_side / max(height, width)
+            size = (max(1, round(width * scale)), max(1, round(height * scale)))
+            work = np.asarray(Image.fromarray(pixels).resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0))
+        primary = models.cnn_detector if options.detector == "cnn" else models.hog_detector
+        rects = _scan(primary, work, options.upsample)
+        if not rects and options.upsample_retry:
+            rects = _scan(primary, work, options.upsample + 1)
+        if not rects and options.cnn_fallback and options.detector == "hog":
+            rects = _scan(models.cnn_detector, work, options.upsample + 1)
+        if scale != 1.0:
+            rects = [_scaled(rect, 1 / scale) for rect in rects]
+        return rects
+
+
+def _scan(detector: Any, pixels: np.ndarray, upsample: int) -> list[Any]:
+    found = detector(pixels, upsample)
+    # The CNN detector returns mmod_rectangles (with .rect and .confidence).
+    return [getattr(item, "rect", item) for item in found]
+
+
+def _scaled(rect: Any, factor: float) -> Any:
+    import dlib
+
+    return dlib.rectangle(
+        round(rect.left() * factor), round(rect.top() * factor), round(rect.right() * factor), round(rect.bottom() * factor)
+    )
+
+
+def _rectangle(box: Box) -> Any:
+    import dlib
+
+    return dlib.rectangle(box.left, box.top, box.right - 1, box.bottom - 1)
