@@ -6,7 +6,7 @@ import logging
 
 import typer
 
-from civicid.cli import audit, enrol, face, keys, partners, registry, serve, staff, verify
+from civicid.cli import audit, demo_rp, enrol, face, keys, partners, registry, serve, staff, verify
 
 app = typer.Typer(
     name="civicid",
@@ -17,6 +17,7 @@ app = typer.Typer(
 app.command("serve")(serve.serve)
 app.command("verify")(verify.verify)
 app.command("enrol")(enrol.enrol)
+app.command("demo-rp")(demo_rp.demo_rp)
 app.add_typer(face.app, name="face")
 app.add_typer(registry.app, name="registry")
 app.add_typer(partners.app, name="partners")

@@ -53,7 +53,8 @@ class RecoveryDecision:
 
 
 class RecoveryService(EnrolmentService):
-    """Reuses the enrolment's limiter, response floor, random source and live check unchanged."""
+    """Reuses the enrolment's limiter, response floor and live check unchanged; the challenge comes
+    from the runtime's random source, as for enrolment."""
 
     def start(self, *, id_number: str, name: str, client: str, actions: str | None = None) -> StartedEnrolment:
         now = self._rt.clock.now()
@@ -68,7 +69,7 @@ class RecoveryService(EnrolmentService):
         if citizen is None:
             raise NotEnrolled()
 
-        challenge = new_challenge(self._rng, now=now, ttl_s=self._rt.settings.enrolment_ttl_s)
+        challenge = new_challenge(self._rt.random, now=now, ttl_s=self._rt.settings.enrolment_ttl_s)
         if actions:  # scripted tests only, as for enrolment
             challenge = Challenge(parse_actions(actions), challenge.nonce, challenge.issued_at, challenge.expires_at)
         session_id = str(uuid.uuid4())

@@ -1,0 +1,95 @@
+"""Passkey registration, passkey sign-in and sign-out (JSON for the pages' scripts).
+
+Registration needs a fresh face session (right after enrolment or recovery); sign-in uses a
+discoverable credential, so the citizen types nothing. The ceremony's options come from the
+``/options`` call and its ``ceremony_id`` goes back with the browser's response to ``/verify``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import BaseModel, Field
+
+from civicid.errors import InvalidInput
+from civicid.identity.passkey_errors import SignInRequired
+from civicid.identity.passkeys import PasskeyService, require_fresh_face
+from civicid.identity.service import CitizenService
+from civicid.identity.sessions import COOKIE_NAME, SignInSessions
+from civicid.web.citizen_session import clear_session_cookie, set_session_cookie, signed_in_citizen
+from civicid.web.deps import RuntimeDep, SessionDep
+
+MAX_BODY_BYTES = 64 * 1024
+PASSKEY_AMR = ("hwk", "user")  # RFC 8176 §2: proof of possession of a hardware-secured key, user presence
+
+
+def small_body(request: Request) -> None:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise InvalidInput(f"The request body may be at most {MAX_BODY_BYTES} bytes.")
+
+
+router = APIRouter(tags=["passkeys"], dependencies=[Depends(small_body)])
+
+
+class CeremonyResponse(BaseModel):
+    ceremony_id: str = Field(min_length=1, max_length=64)
+    credential: dict[str, Any]
+
+
+def _fresh_face_citizen(request: Request, runtime, session):
+    signed_in = require_fresh_face(signed_in_citizen(request, runtime, session), now=runtime.clock.now())
+    return CitizenService(session, runtime.vault(session), runtime.clock).get(signed_in.citizen_id)
+
+
+@router.post("/api/v1/passkeys/registration/options")
+def registration_options(request: Request, runtime: RuntimeDep, session: SessionDep) -> dict:
+    """Options for ``navigator.credentials.create`` (needs a face verification in the last 10 minutes)."""
+    citizen = _fresh_face_citizen(request, runtime, session)
+    options = PasskeyService.from_runtime(runtime, session).registration_options(
+        citizen.id, user_name=citizen.network_id)
+    return options.to_json()
+
+
+@router.post("/api/v1/passkeys/registration/verify", status_code=201)
+def registration_verify(body: CeremonyResponse, request: Request, runtime: RuntimeDep, session: SessionDep) -> dict:
+    """Store the new passkey (``credential`` is ``PublicKeyCredential.toJSON()``)."""
+    citizen = _fresh_face_citizen(request, runtime, session)
+    info = PasskeyService.from_runtime(runtime, session).verify_registration(
+        body.ceremony_id, body.credential, citizen_id=citizen.id)
+    return {"passkey": info.to_json()}
+
+
+@router.get("/api/v1/passkeys")
+def my_passkeys(request: Request, runtime: RuntimeDep, session: SessionDep) -> dict:
+    signed_in = signed_in_citizen(request, runtime, session)
+    if signed_in is None:
+        raise SignInRequired()
+    return {"passkeys": [item.to_json() for item in PasskeyService.from_runtime(runtime, session)
+                         .list_for(signed_in.citizen_id)]}
+
+
+@router.post("/api/v1/signin/options")
+def signin_options(runtime: RuntimeDep, session: SessionDep) -> dict:
+    """Options for ``navigator.credentials.get`` with a discoverable credential."""
+    return PasskeyService.from_runtime(runtime, session).authentication_options().to_json()
+
+
+@router.post("/api/v1/signin/verify")
+def signin_verify(body: CeremonyResponse, response: Response, runtime: RuntimeDep, session: SessionDep) -> dict:
+    """Verify the assertion and start a session (cookie) with ``amr`` = hwk, user."""
+    verified = PasskeyService.from_runtime(runtime, session).verify_authentication(body.ceremony_id, body.credential)
+    citizen = CitizenService(session, runtime.vault(session), runtime.clock).get(verified.citizen_id)
+    acr = f"urn:civicid:acr:{citizen.verification}"
+    token = SignInSessions(session, runtime.clock).create(citizen.id, amr=PASSKEY_AMR, acr=acr)
+    set_session_cookie(response, token, runtime)
+    return {"signed_in": True, "network_id": citizen.network_id, "amr": list(PASSKEY_AMR), "acr": acr}
+
+
+@router.post("/api/v1/signout", status_code=204)
+def signout(request: Request, runtime: RuntimeDep, session: SessionDep) -> Response:
+    SignInSessions(session, runtime.clock).end(request.cookies.get(COOKIE_NAME))
+    response = Response(status_code=204)
+    clear_session_cookie(response)
+    return response
