@@ -1,0 +1,20 @@
+"""Lifetimes of what the provider issues, in one frozen place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class OidcPolicy:
+    #: RFC 9700 §4.2 wants codes short-lived; the issue asks for 60 s.
+    code_ttl_s: int = 60
+    access_token_ttl_s: int = 900
+    id_token_ttl_s: int = 900
+    #: absolute: rotated refresh tokens keep the expiry of the first one of their family
+    refresh_token_ttl_s: int = 30 * 24 * 3600
+    #: a retired signing key stays in the JWKS this long after the last ID token it signed
+    #: expired, for clients whose clocks run behind
+    key_publish_margin_s: int = 300
+    #: private_key_jwt assertions: accepted clock skew (RFC 7523 §3)
+    assertion_leeway_s: int = 60

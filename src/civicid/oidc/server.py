@@ -1,0 +1,147 @@
+"""The Authlib ``AuthorizationServer`` of CivicID, assembled for one unit of work.
+
+It is cheap to build (a few registrations), so each request gets one bound to its own database
+session; nothing is shared between requests or threads.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Callable
+
+from authlib.common.urls import add_params_to_uri
+from authlib.oauth2.rfc6750 import BearerTokenValidator
+from authlib.oidc.rpinitiated import EndSessionEndpoint
+from authlib.oauth2.rfc6749.errors import InvalidRequestError
+
+from civicid.clock import Clock
+from civicid.identity.errors import CitizenNotFound
+from civicid.oidc.claims import OFFLINE_ACCESS, claim_values, needs_profile
+from civicid.oidc.discovery import ID_TOKEN_ALG
+from civicid.oidc.disclosures import Disclosures
+from civicid.oidc.grants import (AuthorizationCodeGrant, CivicIDOpenIDCode, PrivateKeyJWTAuth, RefreshTokenGrant,
+                                 S256CodeChallenge)
+from civicid.oidc.interfaces import OidcStore
+from civicid.oidc.pairwise import pairwise_subject
+from civicid.oidc.policy import OidcPolicy
+from civicid.oidc.signing_keys import SigningKeys
+from civicid.oidc.starlette_adapter import StarletteAuthorizationServer
+from civicid.oidc.storage import digest
+from civicid.oidc.views import ClientView, Grantee, TokenView
+
+MAX_TOKEN_LENGTH = 512
+
+
+class CivicIDAuthorizationServer(StarletteAuthorizationServer):
+    def __init__(self, *, store: OidcStore, signing: SigningKeys, clock: Clock, issuer: str, policy: OidcPolicy,
+                 subject_key: bytes, disclosures: Disclosures, end_browser_session: Callable[[], None]) -> None:
+        super().__init__(scopes_supported=None)  # unknown scopes are ignored, not refused (OIDC Core §3.1.2.1)
+        self.store = store
+        self.signing = signing
+        self.clock = clock
+        self.issuer = issuer
+        self.policy = policy
+        self._subject_key = subject_key
+        self._disclosures = disclosures
+        self.register_token_generator("default", self._generate_token)
+        self.register_client_auth_method(PrivateKeyJWTAuth.CLIENT_AUTH_METHOD, PrivateKeyJWTAuth(self))
+        self.register_grant(AuthorizationCodeGrant, [S256CodeChallenge(required=True), CivicIDOpenIDCode(self)])
+        self.register_grant(RefreshTokenGrant)
+        self.register_endpoint(CivicIDEndSession(self, end_browser_session))
+
+    # --- Authlib hooks ----------------------------------------------------------------------
+
+    def query_client(self, client_id: str) -> ClientView | None:
+        return self.store.client(client_id)
+
+    def _generate_token(self, grant_type: str, client: ClientView, user: Grantee | None = None,
+                        scope: str | None = None, expires_in: int | None = None,
+                        include_refresh_token: bool = True) -> dict[str, object]:
+        """RFC 6750 bearer tokens: 256 random bits each. A refresh token only with the
+        ``offline_access`` scope (OIDC Core §11)."""
+        token: dict[str, object] = {"token_type": "Bearer", "access_token": secrets.token_urlsafe(32),
+                                    "expires_in": expires_in or self.policy.access_token_ttl_s, "scope": scope or ""}
+        if include_refresh_token and OFFLINE_ACCESS in (scope or "").split():
+            token["refresh_token"] = secrets.token_urlsafe(32)
+        return token
+
+    def save_token(self, token: dict, request) -> None:
+        user: Grantee = request.user
+        now = self.clock.now()
+        if request.authorization_code is not None:
+            grant_id = request.authorization_code.code_hash
+            refresh_expires = now + timedelta(seconds=self.policy.refresh_token_ttl_s)
+        else:
+            previous: TokenView = request.refresh_token
+            grant_id, refresh_expires = previous.grant_id, previous.refresh_expires_at
+        refresh = token.get("refresh_token")
+        self.store.save_token(
+            grant_id=grant_id, client_id=user.client_id, citizen_id=user.citizen_id,
+            access_token_hash=digest(token["access_token"]), refresh_token_hash=digest(refresh) if refresh else None,
+            scope=token["scope"], claims=user.claims, acr=user.acr, amr=user.amr, auth_time=user.auth_time,
+            issued_at=now, expires_at=now + timedelta(seconds=int(token["expires_in"])),
+            refresh_expires_at=refresh_expires if refresh else None,
+        )
+
+    def handle_error_response(self, request, error):
+        """Errors sent back to the client's redirect URI carry ``iss`` too (RFC 9207 §2)."""
+        status, body, headers = error(self.get_error_uri(request, error))
+        if error.redirect_uri:
+            headers = [(k, add_params_to_uri(v, [("iss", self.issuer)]) if k.lower() == "location" else v)
+                       for k, v in headers]
+        return self.handle_response(status, body, headers)
+
+    # --- claims ------------------------------------------------------------------------------
+
+    def user_claims(self, grantee: Grantee) -> dict[str, object]:
+        """``sub`` (pairwise, OIDC Core §8.1) and the consented claims' values."""
+        facts = self.store.citizen(grantee.citizen_id, with_profile=needs_profile(grantee.claims))
+        if facts is None:
+            raise CitizenNotFound()
+        sub = pairwise_subject(self._subject_key, sector=grantee.sector, citizen_id=grantee.citizen_id)
+        values = claim_values(grantee.claims, verified=facts.verified, name=facts.name, birth_date=facts.birth_date,
+                              today=self.clock.now().date())
+        return {"sub": sub, **values}
+
+    def claims_released(self, grantee: Grantee, *, channel: str) -> None:
+        self._disclosures.claims_released(grantee.citizen_id, grantee.client_id, grantee.claims, channel=channel)
+
+
+class CivicIDEndSession(EndSessionEndpoint):
+    """RP-Initiated Logout 1.0: ``id_token_hint`` must be an ID token this issuer signed (its
+    keys, ES256 only, ``iss`` equal to ours); ``post_logout_redirect_uri`` must be registered
+    exactly; ``state`` is echoed."""
+
+    def __init__(self, server: CivicIDAuthorizationServer, end_browser_session: Callable[[], None]) -> None:
+        super().__init__(server)
+        self._end_browser_session = end_browser_session
+
+    def get_server_jwks(self) -> dict:
+        return self.server.signing.jwks()
+
+    def get_algorithms(self) -> list[str]:
+        return [ID_TOKEN_ALG]
+
+    def validate_request(self, request):
+        validated = super().validate_request(request)
+        if validated.id_token_claims is not None and validated.id_token_claims.get("iss") != self.server.issuer:
+            raise InvalidRequestError("The 'id_token_hint' was not issued here.")
+        return validated
+
+    def end_session(self, end_session_request) -> None:
+        self._end_browser_session()
+
+
+class CivicIDBearerValidator(BearerTokenValidator):
+    """RFC 6750 bearer tokens, found by their hash."""
+
+    def __init__(self, store: OidcStore, clock: Clock) -> None:
+        super().__init__(realm="civicid")
+        self._store = store
+        self._clock = clock
+
+    def authenticate_token(self, token_string: str) -> TokenView | None:
+        if not token_string or len(token_string) > MAX_TOKEN_LENGTH:
+            return None
+        return self._store.access_token(digest(token_string), now=self._clock.now())

@@ -1,0 +1,234 @@
+"""``OidcStore`` over the ``oidc_*`` tables: the only place the provider's grants touch the database.
+
+Codes and tokens are looked up by their SHA-256; the values themselves are never stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from datetime import datetime
+from typing import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from civicid.identity.errors import CitizenNotFound
+from civicid.identity.service import CitizenService
+from civicid.oidc.models import (OidcAuthorizationCode, OidcClient, OidcClientAssertion, OidcConsent,
+                                 OidcToken)
+from civicid.oidc.views import CitizenFacts, ClientView, CodeView, ConsentView, TokenView
+from civicid.runtime import Runtime
+
+
+def digest(value: str) -> str:
+    """How codes, tokens and assertion ids are keyed at rest."""
+    return hashlib.sha256(value.encode("utf-8", "replace")).hexdigest()
+
+
+def _words(value: str) -> tuple[str, ...]:
+    return tuple(value.split())
+
+
+def client_view(row: OidcClient) -> ClientView:
+    return ClientView(
+        client_id=row.client_id, name=row.name, token_endpoint_auth_method=row.token_endpoint_auth_method,
+        redirect_uris=tuple(json.loads(row.redirect_uris)),
+        post_logout_redirect_uris=tuple(json.loads(row.post_logout_redirect_uris)),
+        sector=row.sector_identifier, secret_hash=row.secret_hash,
+        jwks=json.loads(row.jwks) if row.jwks else None,
+    )
+
+
+def _code_view(row: OidcAuthorizationCode) -> CodeView:
+    return CodeView(
+        code_hash=row.code_hash, client_id=row.client_id, citizen_id=row.citizen_id,
+        redirect_uri=row.redirect_uri, scope=row.scope, claims=_words(row.claims), nonce=row.nonce,
+        code_challenge=row.code_challenge, code_challenge_method=row.code_challenge_method,
+        acr=row.acr, amr=tuple(filter(None, row.amr.split(","))), auth_time=row.auth_time,
+    )
+
+
+def _token_view(row: OidcToken, now: datetime) -> TokenView:
+    return TokenView(
+        id=row.id, grant_id=row.grant_id, client_id=row.client_id, citizen_id=row.citizen_id, scope=row.scope,
+        claims=_words(row.claims), acr=row.acr, amr=tuple(filter(None, row.amr.split(","))),
+        auth_time=row.auth_time, expires_in=max(0, int((row.expires_at - row.issued_at).total_seconds())),
+        refresh_expires_at=row.refresh_expires_at, revoked=row.revoked_at is not None,
+        expired=row.expires_at <= now,
+    )
+
+
+class SqlOidcStore:
+    def __init__(self, session: Session, runtime: Runtime) -> None:
+        self._session = session
+        self._runtime = runtime
+
+    # --- clients ---------------------------------------------------------------------------
+
+    def client(self, client_id: str) -> ClientView | None:
+        if not isinstance(client_id, str) or len(client_id) > 64:
+            return None
+        row = self._session.get(OidcClient, client_id)
+        return client_view(row) if row is not None and row.active else None
+
+    # --- authorization codes (RFC 6749 §4.1.2, §10.5) --------------------------------------
+
+    def save_code(self, *, code_hash: str, client_id: str, citizen_id: str, redirect_uri: str, scope: str,
+                  claims: Sequence[str], nonce: str | None, code_challenge: str, code_challenge_method: str,
+                  acr: str, amr: Sequence[str], auth_time: datetime, expires_at: datetime) -> None:
+        self._session.add(OidcAuthorizationCode(
+            code_hash=code_hash, client_id=client_id, citizen_id=citizen_id, redirect_uri=redirect_uri,
+            scope=scope, claims=" ".join(claims), nonce=nonce, code_challenge=code_challenge,
+            code_challenge_method=code_challenge_method, acr=acr, amr=",".join(amr), auth_time=auth_time,
+            expires_at=expires_at, used_at=None,
+        ))
+        self._session.flush()
+
+    def claim_code(self, code_hash: str, *, client_id: str, now: datetime) -> CodeView | None:
+        row = self._session.get(OidcAuthorizationCode, code_hash)
+        if row is None or row.client_id != client_id:
+            return None
+        if row.used_at is not None:
+            self.revoke_grant(code_hash, now=now)
+            return None
+        if row.expires_at <= now:
+            return None
+        claimed = self._session.execute(
+            sa.update(OidcAuthorizationCode)
+            .where(OidcAuthorizationCode.code_hash == code_hash, OidcAuthorizationCode.used_at.is_(None))
+            .values(used_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if claimed != 1:  # another request redeemed it in between: that is a replay too
+            self.revoke_grant(code_hash, now=now)
+            return None
+        return _code_view(row)
+
+    def nonce_seen(self, client_id: str, nonce: str) -> bool:
+        return self._session.scalar(
+            sa.select(sa.literal(1)).where(OidcAuthorizationCode.client_id == client_id,
+                                           OidcAuthorizationCode.nonce == nonce).limit(1)
+        ) is not None
+
+    # --- tokens -------------------------------------------------------------------------------
+
+    def save_token(self, *, grant_id: str, client_id: str, citizen_id: str, access_token_hash: str,
+                   refresh_token_hash: str | None, scope: str, claims: Sequence[str], acr: str,
+                   amr: Sequence[str], auth_time: datetime, issued_at: datetime, expires_at: datetime,
+                   refresh_expires_at: datetime | None) -> None:
+        self._session.add(OidcToken(
+            id=str(uuid.uuid4()), grant_id=grant_id, client_id=client_id, citizen_id=citizen_id,
+            access_token_hash=access_token_hash, refresh_token_hash=refresh_token_hash, scope=scope,
+            claims=" ".join(claims), acr=acr, amr=",".join(amr), auth_time=auth_time, issued_at=issued_at,
+            expires_at=expires_at, refresh_expires_at=refresh_expires_at, revoked_at=None,
+        ))
+        self._session.flush()
+
+    def access_token(self, token_hash: str, *, now: datetime) -> TokenView | None:
+        row = self._session.scalar(sa.select(OidcToken).where(OidcToken.access_token_hash == token_hash))
+        return None if row is None else _token_view(row, now)
+
+    def refresh_token(self, token_hash: str, *, now: datetime) -> TokenView | None:
+        row = self._session.scalar(sa.select(OidcToken).where(OidcToken.refresh_token_hash == token_hash))
+        if row is None:
+            return None
+        if row.revoked_at is not None:
+            self.revoke_grant(row.grant_id, now=now)
+            return None
+        if row.refresh_expires_at is None or row.refresh_expires_at <= now:
+            return None
+        return _token_view(row, now)
+
+    def revoke_token(self, token_id: str, *, now: datetime) -> bool:
+        return self._session.execute(
+            sa.update(OidcToken).where(OidcToken.id == token_id, OidcToken.revoked_at.is_(None))
+            .values(revoked_at=now).execution_options(synchronize_session=False)
+        ).rowcount == 1
+
+    def revoke_grant(self, grant_id: str, *, now: datetime) -> int:
+        return self._session.execute(
+            sa.update(OidcToken).where(OidcToken.grant_id == grant_id, OidcToken.revoked_at.is_(None))
+            .values(revoked_at=now).execution_options(synchronize_session=False)
+        ).rowcount
+
+    # --- consent -------------------------------------------------------------------------------
+
+    def _consent_view(self, row: OidcConsent, client_name: str | None = None) -> ConsentView:
+        if client_name is None:
+            client = self._session.get(OidcClient, row.client_id)
+            client_name = client.name if client else row.client_id
+        return ConsentView(citizen_id=row.citizen_id, client_id=row.client_id, client_name=client_name,
+                           asked=_words(row.asked), granted=_words(row.granted), granted_at=row.granted_at)
+
+    def consent(self, citizen_id: str, client_id: str) -> ConsentView | None:
+        row = self._session.get(OidcConsent, (citizen_id, client_id))
+        return None if row is None else self._consent_view(row)
+
+    def consents(self, citizen_id: str) -> list[ConsentView]:
+        rows = self._session.execute(
+            sa.select(OidcConsent, OidcClient.name)
+            .join(OidcClient, OidcClient.client_id == OidcConsent.client_id, isouter=True)
+            .where(OidcConsent.citizen_id == citizen_id)
+            .order_by(OidcConsent.granted_at.desc(), OidcConsent.client_id)
+        ).all()
+        return [self._consent_view(row, name or row.client_id) for row, name in rows]
+
+    def save_consent(self, citizen_id: str, client_id: str, *, asked: Sequence[str], granted: Sequence[str],
+                     now: datetime) -> ConsentView:
+        """Merge this answer into what the citizen said before: items asked now take the new
+        answer, items asked before and not now keep theirs."""
+        row = self._session.get(OidcConsent, (citizen_id, client_id), with_for_update=True)
+        if row is None:
+            row = OidcConsent(citizen_id=citizen_id, client_id=client_id, asked="", granted="", granted_at=now)
+            self._session.add(row)
+        old_asked, old_granted = _words(row.asked), _words(row.granted)
+        row.asked = " ".join(dict.fromkeys(old_asked + tuple(asked)))
+        kept = tuple(item for item in old_granted if item not in asked)
+        row.granted = " ".join(dict.fromkeys(kept + tuple(granted)))
+        row.granted_at = now
+        self._session.flush()
+        return self._consent_view(row)
+
+    def revoke_consent(self, citizen_id: str, client_id: str, *, now: datetime) -> bool:
+        deleted = self._session.execute(
+            sa.delete(OidcConsent).where(OidcConsent.citizen_id == citizen_id, OidcConsent.client_id == client_id)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        self._session.execute(
+            sa.update(OidcToken)
+            .where(OidcToken.citizen_id == citizen_id, OidcToken.client_id == client_id,
+                   OidcToken.revoked_at.is_(None))
+            .values(revoked_at=now).execution_options(synchronize_session=False)
+        )
+        return deleted == 1
+
+    # --- private_key_jwt assertions (RFC 7523 §3) ---------------------------------------------
+
+    def use_jti(self, client_id: str, jti: str, *, expires_at: datetime, now: datetime) -> bool:
+        self._session.execute(sa.delete(OidcClientAssertion).where(OidcClientAssertion.expires_at < now)
+                              .execution_options(synchronize_session=False))
+        key = digest(f"{client_id}\x00{jti}")
+        if self._session.get(OidcClientAssertion, key) is not None:
+            return False
+        try:
+            with self._session.begin_nested():
+                self._session.add(OidcClientAssertion(jti_hash=key, expires_at=max(expires_at, now)))
+        except sa.exc.IntegrityError:
+            return False
+        return True
+
+    # --- citizens -------------------------------------------------------------------------------
+
+    def citizen(self, citizen_id: str, *, with_profile: bool) -> CitizenFacts | None:
+        citizens = CitizenService(self._session, self._runtime.vault(self._session), self._runtime.clock)
+        try:
+            citizen = citizens.get(citizen_id)
+        except CitizenNotFound:
+            return None
+        verified = bool(citizen.verification)
+        if not with_profile:
+            return CitizenFacts(citizen_id, verified)
+        profile = citizens.profile(citizen)
+        return CitizenFacts(citizen_id, verified, name=profile.name, birth_date=profile.birth_date)

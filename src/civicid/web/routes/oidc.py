@@ -1,0 +1,192 @@
+"""The OpenID provider's HTTP surface: thin handlers over ``civicid.oidc.service.OidcProvider``.
+
+Every handler reads the request first, then does its work in one transaction in a worker thread,
+committed before the response leaves (a code must exist before the client can redeem it).
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+from urllib.parse import urlencode
+
+from authlib.oauth2 import OAuth2Error
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse, RedirectResponse
+
+from civicid import __version__
+from civicid.identity.sessions import COOKIE_NAME, SignInSessions
+from civicid.oidc.discovery import (AUTHORIZE_PATH, CONSENT_PATH, DISCOVERY_PATH, JWKS_PATH, LOGOUT_PATH,
+                                    TOKEN_PATH, USERINFO_PATH, issuer_of, openid_configuration)
+from civicid.oidc.errors import SignInRequired
+from civicid.oidc.service import (ConsentNeeded, ErrorPage, LogoutConfirm, OidcProvider, SignedOut,
+                                  SignInNeeded)
+from civicid.oidc.starlette_adapter import (OAuthResponse, StarletteOAuth2Request, json_request, oauth2_request,
+                                            read_oauth2_request, to_starlette)
+from civicid.runtime import Runtime
+from civicid.web.citizen_session import clear_session_cookie, signed_in_citizen
+from civicid.web.deps import RuntimeDep, in_worker_thread
+from civicid.web.errors import error_response
+
+router = APIRouter(tags=["oidc"])
+
+# The consent and logout pages must not be framed by another site (clickjacking a consent).
+PAGE_HEADERS = {"Cache-Control": "no-store", "X-Frame-Options": "DENY",
+                "Content-Security-Policy": "frame-ancestors 'none'", "Referrer-Policy": "no-referrer"}
+
+
+def _provider(runtime: Runtime, session, request: Request) -> OidcProvider:
+    return OidcProvider(runtime, session, session_token=request.cookies.get(COOKIE_NAME))
+
+
+async def _read(request: Request, runtime: Runtime) -> StarletteOAuth2Request:
+    return await read_oauth2_request(request, issuer=issuer_of(runtime.settings.public_url))
+
+
+def _page(request: Request, template: str, status: int = 200, **context) -> Response:
+    return request.app.state.templates.TemplateResponse(
+        request, template, {"version": __version__, **context}, status_code=status, headers=PAGE_HEADERS)
+
+
+def _respond(request: Request, outcome, *, after_post: bool = False) -> Response:
+    if isinstance(outcome, OAuthResponse):
+        return to_starlette(outcome)
+    if isinstance(outcome, SignInNeeded):
+        return RedirectResponse(outcome.location, status_code=303 if after_post else 302)
+    if isinstance(outcome, ConsentNeeded):
+        return _page(request, "oidc/consent.html", consent=outcome, action=CONSENT_PATH)
+    if isinstance(outcome, LogoutConfirm):
+        return _page(request, "oidc/logout.html", confirm=outcome, action=LOGOUT_PATH)
+    if isinstance(outcome, SignedOut):
+        response = (to_starlette(outcome.redirect) if outcome.redirect is not None
+                    else _page(request, "oidc/logout.html", confirm=None, action=LOGOUT_PATH))
+        clear_session_cookie(response)
+        return response
+    if isinstance(outcome, ErrorPage):
+        return _page(request, "oidc/error.html", status=outcome.status, error=outcome)
+    raise TypeError(f"unexpected outcome {outcome!r}")
+
+
+async def _run(request: Request, runtime: Runtime, work: Callable, *, after_post: bool = False) -> Response:
+    try:
+        oauth_request = await _read(request, runtime)
+    except OAuth2Error as error:  # e.g. insecure_transport: public_url is http on a non-loopback host
+        return error_response(400, f"oidc.{error.error}", error.description or "The request is not valid.")
+
+    def unit(session):
+        signed = signed_in_citizen(request, runtime, session)
+        return work(_provider(runtime, session, request), oauth_request, signed)
+
+    return _respond(request, await in_worker_thread(runtime, unit), after_post=after_post)
+
+
+@router.get(DISCOVERY_PATH)
+def discovery(runtime: RuntimeDep) -> JSONResponse:
+    """OpenID Provider Metadata (OIDC Discovery 1.0 §4)."""
+    return JSONResponse(openid_configuration(issuer_of(runtime.settings.public_url)),
+                        headers={"Cache-Control": "public, max-age=300"})
+
+
+@router.get(AUTHORIZE_PATH, include_in_schema=False)
+async def authorize(request: Request, runtime: RuntimeDep) -> Response:
+    """Authorization endpoint (OIDC Core §3.1.2): sign in, consent, then a code to the client."""
+    return await _run(request, runtime, lambda provider, req, signed: provider.authorize(req, signed))
+
+
+@router.post(AUTHORIZE_PATH, include_in_schema=False)
+async def authorize_post(request: Request, runtime: RuntimeDep) -> Response:
+    """OIDC Core §3.1.2.1: the same request, form-encoded."""
+    try:
+        posted = await _read(request, runtime)
+    except OAuth2Error as error:
+        return error_response(400, f"oidc.{error.error}", error.description or "The request is not valid.")
+    as_get = oauth2_request("GET", issuer_of(runtime.settings.public_url), AUTHORIZE_PATH, request.headers,
+                            query=urlencode(posted.form_pairs))
+
+    def unit(session):
+        return _provider(runtime, session, request).authorize(as_get, signed_in_citizen(request, runtime, session))
+
+    return _respond(request, await in_worker_thread(runtime, unit), after_post=True)
+
+
+@router.post(CONSENT_PATH, include_in_schema=False)
+async def consent(request: Request, runtime: RuntimeDep) -> Response:
+    """The consent page's answer (CSRF-checked against the browser's sign-in session)."""
+    return await _run(request, runtime, lambda provider, req, signed: provider.decide(req, signed), after_post=True)
+
+
+@router.post(TOKEN_PATH, include_in_schema=False)
+async def token(request: Request, runtime: RuntimeDep) -> Response:
+    """Token endpoint (RFC 6749 §3.2, OIDC Core §3.1.3): authorization_code and refresh_token."""
+    return await _run(request, runtime, lambda provider, req, signed: provider.token(req))
+
+
+async def _userinfo(request: Request, runtime: Runtime) -> Response:
+    req = json_request(request, issuer=issuer_of(runtime.settings.public_url))
+    return to_starlette(await in_worker_thread(runtime, lambda session: _provider(runtime, session, request)
+                                               .userinfo(req)))
+
+
+@router.get(USERINFO_PATH, include_in_schema=False)
+async def userinfo(request: Request, runtime: RuntimeDep) -> Response:
+    """UserInfo endpoint (OIDC Core §5.3), bearer token in the Authorization header."""
+    return await _userinfo(request, runtime)
+
+
+@router.post(USERINFO_PATH, include_in_schema=False)
+async def userinfo_post(request: Request, runtime: RuntimeDep) -> Response:
+    return await _userinfo(request, runtime)
+
+
+@router.get(JWKS_PATH)
+async def jwks(request: Request, runtime: RuntimeDep) -> JSONResponse:
+    """The ID-token signing keys (RFC 7517), old ones kept until their tokens expired."""
+    keys = await in_worker_thread(runtime, lambda session: _provider(runtime, session, request).jwks())
+    return JSONResponse(keys, headers={"Cache-Control": "public, max-age=60"})
+
+
+@router.api_route(LOGOUT_PATH, methods=["GET", "POST"], include_in_schema=False)
+async def logout(request: Request, runtime: RuntimeDep) -> Response:
+    """RP-Initiated Logout 1.0 (end_session_endpoint)."""
+    return await _run(request, runtime, lambda provider, req, signed: provider.logout(req, signed=signed),
+                      after_post=request.method == "POST")
+
+
+# --- the citizen's consents --------------------------------------------------------------------
+
+def _citizen(request: Request, runtime: Runtime, session):
+    """From the session cookie, or ``Authorization: Bearer <session_token>`` for API clients."""
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        signed = SignInSessions(session, runtime.clock).resolve(header[7:].strip())
+    else:
+        signed = signed_in_citizen(request, runtime, session)
+    if signed is None:
+        raise SignInRequired()
+    return signed
+
+
+@router.get("/api/v1/me/consents", tags=["citizen"])
+async def my_consents(request: Request, runtime: RuntimeDep) -> dict:
+    """The services I have shared claims with, and which claims."""
+
+    def unit(session):
+        me = _citizen(request, runtime, session)
+        return {"consents": [
+            {"client_id": c.client_id, "client_name": c.client_name, "claims": list(c.granted),
+             "declined": [item for item in c.asked if item not in c.granted], "granted_at": c.granted_at.isoformat()}
+            for c in _provider(runtime, session, request).consents(me.citizen_id)
+        ]}
+
+    return await in_worker_thread(runtime, unit)
+
+
+@router.delete("/api/v1/me/consents/{client_id}", status_code=204, tags=["citizen"])
+async def revoke_my_consent(client_id: str, request: Request, runtime: RuntimeDep) -> Response:
+    """Withdraw consent: the service's access and refresh tokens for me stop working at once."""
+
+    def unit(session):
+        me = _citizen(request, runtime, session)
+        _provider(runtime, session, request).revoke_consent(me.citizen_id, client_id)
+
+    await in_worker_thread(runtime, unit)
+    return Response(status_code=204)
