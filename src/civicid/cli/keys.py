@@ -5,13 +5,16 @@ from __future__ import annotations
 import typer
 from rich.progress import Progress
 
+from civicid.cli import oidc_keys
 from civicid.cli.output import console, print_json, typed_errors
 from civicid.runtime import build_runtime
 from civicid.settings import Settings
 from civicid.vault.rotation import rewrap_all
 from civicid.vault.store import SqlWrappedKeyStore
 
-app = typer.Typer(help="Keys: rotation of the key-encryption key.", no_args_is_help=True)
+app = typer.Typer(help="Keys: rotation of the key-encryption key and of the ID-token signing key.",
+                  no_args_is_help=True)
+app.command("rotate-signing")(oidc_keys.rotate_signing)
 
 
 @app.command("rotate")

@@ -6,7 +6,7 @@ import logging
 
 import typer
 
-from civicid.cli import audit, demo_rp, enrol, face, keys, partners, registry, serve, staff, verify
+from civicid.cli import audit, clients, demo_rp, enrol, face, keys, partners, registry, serve, staff, verify
 
 app = typer.Typer(
     name="civicid",
@@ -21,6 +21,7 @@ app.command("demo-rp")(demo_rp.demo_rp)
 app.add_typer(face.app, name="face")
 app.add_typer(registry.app, name="registry")
 app.add_typer(partners.app, name="partners")
+app.add_typer(clients.app, name="clients")
 app.add_typer(keys.app, name="keys")
 app.add_typer(audit.app, name="audit")
 app.add_typer(staff.app, name="staff")

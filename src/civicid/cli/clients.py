@@ -1,0 +1,81 @@
+"""``civicid clients``: relying parties allowed to "Sign in with CivicID"."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from civicid.cli.output import console, print_json, typed_errors
+from civicid.runtime import build_runtime
+from civicid.settings import Settings
+
+app = typer.Typer(help="OpenID Connect relying parties.", no_args_is_help=True)
+
+
+@app.command("add")
+def add(
+    name: str = typer.Option(..., "--name", help="The service's name, shown on the consent page."),
+    redirect_uri: list[str] = typer.Option(..., "--redirect-uri", help="Exact redirect URI (repeatable)."),
+    sector_identifier: Optional[str] = typer.Option(
+        None, "--sector-identifier", help="Clients of one sector share pairwise subjects (OIDC Core §8.1)."),
+    post_logout_redirect_uri: list[str] = typer.Option(
+        [], "--post-logout-redirect-uri", help="Exact URI to return to after logout (repeatable)."),
+    auth_method: str = typer.Option("client_secret_basic", "--auth-method",
+                                    help="client_secret_basic or private_key_jwt."),
+    jwks_file: Optional[Path] = typer.Option(None, "--jwks", help="Public JWKS file for private_key_jwt.",
+                                             exists=True, dir_okay=False, readable=True),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Register a relying party; prints its client id and secret ONCE (only a hash is stored)."""
+    from civicid.oidc.clients import register_client
+
+    with typed_errors(as_json):
+        jwks = _read_jwks(jwks_file) if jwks_file else None
+        runtime = build_runtime(Settings())
+        with runtime.transaction() as session:
+            client_id, secret = register_client(
+                session, runtime, name=name, redirect_uris=redirect_uri, sector_identifier=sector_identifier,
+                token_endpoint_auth_method=auth_method, jwks=jwks, post_logout_redirect_uris=post_logout_redirect_uri)
+    if as_json:
+        print_json({"client_id": client_id, "client_secret": secret, "name": name.strip(),
+                    "token_endpoint_auth_method": auth_method})
+        return
+    console.print(f"Relying party [bold]{name.strip()}[/bold] registered.")
+    console.print(f"  client id:     {client_id}")
+    if secret:
+        console.print(f"  client secret: {secret}")
+        console.print("Store the secret now: it is not shown again and cannot be recovered.")
+
+
+@app.command("list")
+def list_(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """The registered relying parties (never their secrets)."""
+    from civicid.oidc.clients import list_clients
+
+    with typed_errors(as_json):
+        runtime = build_runtime(Settings())
+        with runtime.transaction() as session:
+            clients = list_clients(session)
+    if as_json:
+        print_json({"clients": [{"client_id": c.client_id, "name": c.name, "redirect_uris": list(c.redirect_uris),
+                                 "post_logout_redirect_uris": list(c.post_logout_redirect_uris), "sector": c.sector,
+                                 "token_endpoint_auth_method": c.token_endpoint_auth_method, "active": c.active,
+                                 "created_at": c.created_at.isoformat()} for c in clients]})
+        return
+    if not clients:
+        console.print("No relying parties yet: add one with `civicid clients add`.")
+    for c in clients:
+        console.print(f"{c.client_id}  {c.name}  sector={c.sector}  {c.token_endpoint_auth_method}  "
+                      f"{' '.join(c.redirect_uris)}")
+
+
+def _read_jwks(path: Path) -> dict:
+    from civicid.oidc.errors import ClientInvalid
+
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise ClientInvalid(f"Cannot read the JWKS file: {error}.", field="jwks") from None

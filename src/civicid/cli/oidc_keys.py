@@ -1,0 +1,28 @@
+"""``civicid keys rotate-signing``: a new ES256 ID-token signing key."""
+
+from __future__ import annotations
+
+import typer
+
+from civicid.cli.output import console, print_json, typed_errors
+from civicid.runtime import build_runtime
+from civicid.settings import Settings
+
+
+def rotate_signing(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Make a new ID-token signing key current. The old private keys are shredded at once; their
+    public keys stay in the JWKS until the ID tokens they signed have expired."""
+    from civicid.oidc.policy import OidcPolicy
+    from civicid.oidc.signing_keys import SigningKeys
+
+    with typed_errors(as_json):
+        runtime = build_runtime(Settings())
+        with runtime.transaction() as session:
+            rotation = SigningKeys(session, runtime.vault(session), runtime.clock, policy=OidcPolicy()).rotate()
+    result = {"kid": rotation.new_kid, "retired": list(rotation.retired), "published": list(rotation.published)}
+    if as_json:
+        print_json(result)
+        return
+    console.print(f"New signing key {rotation.new_kid} is current.")
+    for kid in rotation.retired:
+        console.print(f"  retired {kid} (still published until its ID tokens expire)")
