@@ -57,8 +57,17 @@ fast: install
 	$(BIN)/pip install -q --no-deps --force-reinstall $$(ls $(WHEEL_CACHE)/dlib-$(DLIB_VERSION)-*.whl | head -1)
 	touch $(BIN)/civicid
 
+# The face benchmark compares with face_recognition (no-deps: it only needs dlib and the weights we
+# already have) on both dlib builds, each installed into its own folder under bench/.dlib.
+FACE_RECOGNITION_VERSION := 1.3.0
 bench: install
+	$(BIN)/pip install -q --no-deps face_recognition==$(FACE_RECOGNITION_VERSION)
+	test -d bench/.dlib/bin/dlib || $(BIN)/pip install -q --no-deps --target bench/.dlib/bin dlib-bin==20.0.1.post1
+	@if [ -n "$(FAST_WHEEL)" ]; then test -d bench/.dlib/blas/dlib || $(BIN)/pip install -q --no-deps --target bench/.dlib/blas "$(FAST_WHEEL)"; \
+	  else echo "No OpenBLAS dlib cached: run 'make fast' first to include it in the benchmark."; fi
 	$(BIN)/python bench/face_bench.py
+	$(BIN)/python bench/enrol_bench.py
+	$(BIN)/python bench/audit_bench.py --sizes 10000,100000,1000000
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
