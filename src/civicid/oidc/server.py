@@ -118,6 +118,7 @@ class CivicIDEndSession(EndSessionEndpoint):
         self._end_browser_session = end_browser_session
 
     def get_server_jwks(self) -> dict:
+        self.server.signing.current()  # never an empty set, even before the first ID token
         return self.server.signing.jwks()
 
     def get_algorithms(self) -> list[str]:
