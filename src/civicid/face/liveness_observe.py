@@ -31,21 +31,24 @@ def observe_frames(
     max_bytes: int,
     max_pixels: int,
     embed_every: int = 1,
+    embed_offset: int = 0,
 ) -> tuple[FrameObservation, ...]:
-    """Decode, detect and (every ``embed_every``-th frame) embed each frame.
+    """Decode, detect and embed each frame; with ``embed_every`` > 1 only the frames whose index
+    is ``embed_offset`` modulo ``embed_every`` are embedded.
 
-    Embedding is most of the cost (about 0.17 s per frame for the dlib engine with flip
-    averaging, against 0.02 s for detection; docs/liveness.md), so a caller may embed a subset
-    and lower ``LivenessPolicy.min_embedded_fraction`` to match. Decoding errors are the engine's
-    typed :class:`~civicid.face.errors.ImageError`\\ s.
+    Embedding is most of the cost (about 0.19 s per frame for the dlib engine with flip averaging,
+    against 0.04 s for detection; docs/liveness.md), so a caller may embed a subset and lower
+    ``LivenessPolicy.min_embedded_fraction`` to match. A fixed subset tells an attacker which frames
+    escape the identity check: draw ``embed_offset`` at random per session. Decoding errors are
+    the engine's typed :class:`~civicid.face.errors.ImageError` subclasses.
     """
-    if embed_every < 1:
-        raise ValueError("embed_every must be at least 1")
+    if embed_every < 1 or not 0 <= embed_offset < embed_every:
+        raise ValueError("need embed_every >= 1 and 0 <= embed_offset < embed_every")
     observations = []
     for index, frame in enumerate(frames):
         image = decode_image(frame.jpeg, max_bytes=max_bytes, max_pixels=max_pixels)
         faces = engine.detect(image)
-        if faces and index % embed_every == 0:
+        if faces and index % embed_every == embed_offset:
             faces = engine.embed(image, faces)
         observations.append(FrameObservation.from_faces(frame.t_ms, faces))
     return tuple(observations)

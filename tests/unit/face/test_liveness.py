@@ -5,10 +5,13 @@ Real clips are in test_liveness_clips.py.
 
 from __future__ import annotations
 
+import io
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from civicid.face.challenge import Action, parse_actions
 from civicid.face.liveness import (
@@ -20,8 +23,11 @@ from civicid.face.liveness import (
     eye_aspect_ratio,
     match_actions,
 )
+from civicid.face.errors import ImageError
+from civicid.face.liveness_observe import observe_frames
 from civicid.face.models import Box, Face, Quality
 from civicid.face.quality import head_pose
+from civicid.face.video import VideoFrame
 
 from .liveness_synthetic import build_sequence, face_landmarks, load_cases, person_embedding
 
@@ -208,3 +214,52 @@ def test_embedding_a_subset_of_frames_needs_a_policy_that_says_so() -> None:
 def test_an_empty_challenge_is_a_programming_error() -> None:
     with pytest.raises(ValueError):
         evaluate_liveness(_frames(), challenge_actions=())
+
+
+class _FakeEngine:
+    """Finds the synthetic face in every image whose top-left pixel is white; records embeds."""
+
+    name = "fake"
+
+    def __init__(self) -> None:
+        self.embedded: list[int] = []
+
+    def detect(self, image):  # type: ignore[no-untyped-def]
+        if image.pixels[0, 0, 0] < 128:
+            return ()
+        return (_face(100, face_landmarks(), None, 50.0),)
+
+    def embed(self, image, faces):  # type: ignore[no-untyped-def]
+        self.embedded.append(int(image.pixels[1, 1, 0]))
+        return tuple(replace(face, embedding=person_embedding("a")) for face in faces)
+
+
+def _jpeg(index: int, face: bool) -> bytes:
+    pixels = np.full((48, 48, 3), index, dtype=np.uint8)
+    pixels[0, 0] = 255 if face else 0
+    out = io.BytesIO()
+    Image.fromarray(pixels).save(out, format="JPEG", quality=100)
+    return out.getvalue()
+
+
+def test_observe_frames_detects_every_frame_and_embeds_the_chosen_subset() -> None:
+    frames = [VideoFrame(t_ms=100 * i, jpeg=_jpeg(10 * i, face=i != 4)) for i in range(9)]
+    engine = _FakeEngine()
+    observed = observe_frames(frames, engine=engine, max_bytes=100_000, max_pixels=10_000, embed_every=3, embed_offset=1)
+    assert [o.t_ms for o in observed] == [f.t_ms for f in frames]
+    assert [o.face_count for o in observed] == [1, 1, 1, 1, 0, 1, 1, 1, 1]
+    embedded = [i for i, o in enumerate(observed) if o.embedding is not None]
+    assert embedded == [1, 7]  # 4 is on the stride but has no face
+    assert len(engine.embedded) == 2
+
+
+@pytest.mark.parametrize("kwargs", [{"embed_every": 0}, {"embed_every": 3, "embed_offset": 3}, {"embed_offset": -1}])
+def test_observe_frames_refuses_a_bad_stride(kwargs: dict) -> None:
+    with pytest.raises(ValueError):
+        observe_frames([], engine=_FakeEngine(), max_bytes=1, max_pixels=1, **kwargs)
+
+
+def test_observe_frames_passes_on_the_decoders_typed_error() -> None:
+    frames = [VideoFrame(t_ms=0, jpeg=_jpeg(0, face=True)[:200])]
+    with pytest.raises(ImageError):
+        observe_frames(frames, engine=_FakeEngine(), max_bytes=100_000, max_pixels=10_000)
