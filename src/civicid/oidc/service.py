@@ -182,7 +182,9 @@ class OidcProvider:
             return self.server.handle_error_response(request, InvalidTokenError(realm="civicid"))
         grantee = Grantee(citizen_id=token.citizen_id, client_id=client.client_id, sector=client.sector,
                           claims=token.claims, acr=token.acr, amr=token.amr, auth_time=token.auth_time)
-        claims = self.server.user_claims(grantee)
+        # as in the ID token, so a client reading only userinfo still sees how the person signed in
+        claims = {**self.server.user_claims(grantee), "acr": token.acr, "amr": list(token.amr),
+                  "auth_time": int(token.auth_time.timestamp())}
         self.server.claims_released(grantee, channel="userinfo")
         return OAuthResponse(200, claims, NO_STORE)
 

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from civicid.identity.errors import CitizenNotFound
+from civicid.identity.models import Citizen
 from civicid.identity.service import CitizenService
 from civicid.oidc.models import (OidcAuthorizationCode, OidcClient, OidcClientAssertion, OidcConsent,
                                  OidcToken)
@@ -61,17 +62,25 @@ def _token_view(row: OidcToken, now: datetime) -> TokenView:
 
 
 class SqlOidcStore:
+    """One unit of work's hooks. Clients and citizens read once are kept for the rest of it
+    (the session's identity map holds rows only weakly, and Authlib asks for the client
+    several times per request)."""
+
     def __init__(self, session: Session, runtime: Runtime) -> None:
         self._session = session
         self._runtime = runtime
+        self._clients: dict[str, ClientView | None] = {}
+        self._citizens: dict[str, Citizen | None] = {}
 
     # --- clients ---------------------------------------------------------------------------
 
     def client(self, client_id: str) -> ClientView | None:
         if not isinstance(client_id, str) or len(client_id) > 64:
             return None
-        row = self._session.get(OidcClient, client_id)
-        return client_view(row) if row is not None and row.active else None
+        if client_id not in self._clients:
+            row = self._session.get(OidcClient, client_id)
+            self._clients[client_id] = client_view(row) if row is not None and row.active else None
+        return self._clients[client_id]
 
     # --- authorization codes (RFC 6749 §4.1.2, §10.5) --------------------------------------
 
@@ -157,7 +166,7 @@ class SqlOidcStore:
 
     def _consent_view(self, row: OidcConsent, client_name: str | None = None) -> ConsentView:
         if client_name is None:
-            client = self._session.get(OidcClient, row.client_id)
+            client = self.client(row.client_id)
             client_name = client.name if client else row.client_id
         return ConsentView(citizen_id=row.citizen_id, client_id=row.client_id, client_name=client_name,
                            asked=_words(row.asked), granted=_words(row.granted), granted_at=row.granted_at)
@@ -223,9 +232,13 @@ class SqlOidcStore:
 
     def citizen(self, citizen_id: str, *, with_profile: bool) -> CitizenFacts | None:
         citizens = CitizenService(self._session, self._runtime.vault(self._session), self._runtime.clock)
-        try:
-            citizen = citizens.get(citizen_id)
-        except CitizenNotFound:
+        if citizen_id not in self._citizens:
+            try:
+                self._citizens[citizen_id] = citizens.get(citizen_id)
+            except CitizenNotFound:
+                self._citizens[citizen_id] = None
+        citizen = self._citizens[citizen_id]
+        if citizen is None:
             return None
         verified = bool(citizen.verification)
         if not with_profile:

@@ -45,14 +45,13 @@ def test_full_code_flow_with_pkce(client, runtime, rp, citizen, signed_in, clock
     assert claims["auth_time"] == int(clock.now().timestamp())
     assert claims["verified"] is True and claims["age_over_14"] is True and claims["age_over_18"] is True
     assert claims["name"] == "Zhang Wei" and "birthdate" not in claims  # birthdate not ticked
-    with runtime.sessions() as session:
-        key = runtime.keys.hmac_key(KEY_PURPOSE)
+    key = runtime.keys.hmac_key(KEY_PURPOSE)
     assert claims["sub"] == pairwise_subject(key, sector="forum.example", citizen_id=citizen)
 
     info = client.get("/oauth2/userinfo", headers={"Authorization": f"Bearer {body['access_token']}"})
     assert info.status_code == 200
     assert info.json() == {"sub": claims["sub"], "verified": True, "age_over_14": True, "age_over_18": True,
-                           "name": "Zhang Wei"}
+                           "name": "Zhang Wei", "acr": ACR, "amr": ["hwk", "user"], "auth_time": claims["auth_time"]}
 
     with runtime.sessions() as session:
         events = session.query(LogEntry).filter(LogEntry.citizen_ref == citizen).all()
