@@ -10,8 +10,9 @@ from civicid.settings import Settings
 
 
 def rotate_signing(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-    """Make a new ID-token signing key current. The old private keys are shredded at once; their
-    public keys stay in the JWKS until the ID tokens they signed have expired."""
+    """Make a new ID-token signing key current; old public keys stay published until their tokens expire.
+
+    The old private keys are shredded at once: nothing can sign with them again."""
     from civicid.oidc.policy import OidcPolicy
     from civicid.oidc.signing_keys import SigningKeys
 

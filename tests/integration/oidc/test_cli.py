@@ -73,3 +73,14 @@ def test_rotate_signing_keeps_the_old_key_published_and_signs_with_the_new(cli, 
 
     clock.advance(seconds=900 + 301)  # the last ID token of the old key has expired
     assert [k["kid"] for k in client.get("/oauth2/jwks").json()["keys"]] == [rotation["kid"]]
+
+
+def test_clients_add_private_key_jwt_from_a_jwks_file(cli, tmp_path):
+    from joserfc.jwk import ECKey
+
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text(json.dumps({"keys": [ECKey.generate_key("P-256").as_dict(private=False)]}))
+    result = cli.invoke(clients_cli.app, ["add", "--name", "Bank", "--redirect-uri", "https://bank.example/cb",
+                                          "--auth-method", "private_key_jwt", "--jwks", str(jwks), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["client_secret"] is None
