@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+import pytest
+from authlib.oidc.core import CodeIDToken
 from joserfc import jwt
+from joserfc.errors import InvalidClaimError
 from joserfc.jwk import KeySet
 
 from civicid.audit.events import EventTag
 from civicid.audit.models import LogEntry
 from civicid.oidc.pairwise import KEY_PURPOSE, pairwise_subject
 
-from .conftest import ACR, ISSUER, authorize_params, consent, exchange, get_code, redirect_params
+from .conftest import (ACR, ISSUER, authorize_params, consent, exchange, get_code, make_citizen, redirect_params,
+                       sign_in)
 
 
 def validate_id_token(http, id_token: str, *, client_id: str, nonce: str, now: int) -> dict:
@@ -61,10 +67,6 @@ def test_full_code_flow_with_pkce(client, runtime, rp, citizen, signed_in, clock
 
 
 def test_age_claims_without_birthdate(client, runtime, rp, clock):
-    from datetime import date
-
-    from .conftest import make_citizen, sign_in
-
     teen = make_citizen(runtime, id_number="11010520100101001X", name="Li Na", birth=date(2010, 11, 2))
     sign_in(client, runtime, teen)
     body = exchange(client, rp, get_code(client, rp, scope="openid age")["code"]).json()
@@ -170,3 +172,18 @@ def test_discovery_document(client):
     assert doc["acr_values_supported"] == [ACR]
     for endpoint in ("token_endpoint", "userinfo_endpoint", "jwks_uri", "end_session_endpoint"):
         assert doc[endpoint].startswith(ISSUER + "/oauth2/")
+
+
+def test_authlib_client_side_validation_accepts_the_id_token(client, rp, signed_in, clock):
+    """A third-party check: Authlib's client-side ``CodeIDToken`` (at_hash, nonce, aud, iss, exp)."""
+    tokens = exchange(client, rp, get_code(client, rp, nonce="abc")["code"]).json()
+    decoded = jwt.decode(tokens["id_token"], KeySet.import_key_set(client.get("/oauth2/jwks").json()),
+                         algorithms=["ES256"])
+    claims = CodeIDToken(decoded.claims, decoded.header,
+                         options={"iss": {"value": ISSUER}, "aud": {"values": [rp.client_id]}},
+                         params={"nonce": "abc", "client_id": rp.client_id, "access_token": tokens["access_token"]})
+    claims.validate(now=int(clock.now().timestamp()))
+    assert claims["at_hash"]
+    tampered = CodeIDToken(decoded.claims, decoded.header, params={"nonce": "abc", "access_token": "other"})
+    with pytest.raises(InvalidClaimError):
+        tampered.validate(now=int(clock.now().timestamp()))
