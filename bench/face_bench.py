@@ -49,7 +49,7 @@ from civicid.settings import Settings
 HERE = Path(__file__).parent
 OUT = HERE / "results"
 BUILDS = {"bin": HERE / ".dlib" / "bin", "blas": HERE / ".dlib" / "blas"}
-console = Console()
+console = Console(width=150)
 
 
 # --- workers -----------------------------------------------------------------------------------
