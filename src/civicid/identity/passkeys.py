@@ -61,6 +61,7 @@ REGISTRATION = "registration"
 AUTHENTICATION = "authentication"
 CEREMONY_TTL = timedelta(minutes=5)
 FRESH_FACE_MAX_AGE = timedelta(minutes=10)
+PURGE_BELOW = 8  # of 256: one ceremony in 32 also deletes the expired ones
 MAX_CREDENTIAL_ID_BYTES = 1023  # WebAuthn §5.1 "credential ID ... at most 1023 bytes"
 _KNOWN_TRANSPORTS = frozenset(t.value for t in AuthenticatorTransport)
 
@@ -289,24 +290,29 @@ class PasskeyService:
     def _open_ceremony(self, purpose: str, challenge: bytes, public_key: dict[str, Any], *,
                        citizen_id: str | None = None) -> CeremonyOptions:
         now = self._clock.now()
-        self._session.execute(sa.delete(WebAuthnCeremony).where(WebAuthnCeremony.expires_at <= now))
-        ceremony_id = bytes_to_base64url(self._random(24))
+        raw_id = self._random(24)
+        if raw_id[0] < PURGE_BELOW:  # amortised clean-up of the ceremonies nobody finished
+            self._session.execute(sa.delete(WebAuthnCeremony).where(WebAuthnCeremony.expires_at <= now)
+                                  .execution_options(synchronize_session=False))
+        ceremony_id = bytes_to_base64url(raw_id)
         expires_at = now + self._ttl
         self._session.add(WebAuthnCeremony(id=ceremony_id, purpose=purpose, challenge=challenge,
                                            citizen_id=citizen_id, expires_at=expires_at))
         self._session.flush()
         return CeremonyOptions(ceremony_id, public_key, expires_at)
 
-    def _consume(self, ceremony_id: str, purpose: str) -> WebAuthnCeremony:
-        """Single use: the row is deleted here; of two concurrent verifications only the one whose
-        DELETE removed the row goes on."""
+    def _consume(self, ceremony_id: str, purpose: str):
+        """Single use: one DELETE ... RETURNING takes the row; of two concurrent verifications only
+        the one whose DELETE removed it goes on. A ceremony of the wrong kind is used up too."""
         if not isinstance(ceremony_id, str) or not 0 < len(ceremony_id) <= 64:
             raise CeremonyInvalid()
-        row = self._session.get(WebAuthnCeremony, ceremony_id)
+        row = self._session.execute(
+            sa.delete(WebAuthnCeremony).where(WebAuthnCeremony.id == ceremony_id)
+            .returning(WebAuthnCeremony.purpose, WebAuthnCeremony.challenge, WebAuthnCeremony.citizen_id,
+                       WebAuthnCeremony.expires_at)
+            .execution_options(synchronize_session=False)
+        ).one_or_none()
         if row is None or row.purpose != purpose:
-            raise CeremonyInvalid()
-        deleted = self._session.execute(sa.delete(WebAuthnCeremony).where(WebAuthnCeremony.id == ceremony_id))
-        if deleted.rowcount != 1:
             raise CeremonyInvalid()
         if self._clock.now() >= row.expires_at:
             raise CeremonyExpired()

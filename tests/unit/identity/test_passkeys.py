@@ -250,3 +250,21 @@ def test_rejection_reasons_translate_library_messages():
     assert rejection_reason(ValueError("Unexpected client data origin \"x\", expected \"y\"")) == "origin"
     assert rejection_reason(ValueError("clientDataJSON was malformed. See __cause__")) == "malformed"
     assert rejection_reason(ValueError("something new")) == "invalid"
+
+
+def test_unfinished_ceremonies_are_purged_once_expired(db_session, keys, clock):
+    import sqlalchemy as sa
+
+    from civicid.identity.passkeys import WebAuthnCeremony
+
+    counter = iter(range(1, 1000))
+
+    def purging(n):  # a first byte of 0 triggers the amortised purge
+        return bytes([0, next(counter) % 256]) + b"\x01" * (n - 2)
+
+    service = PasskeyService(db_session, relying_party=RP, clock=clock, user_handle_key=b"k" * 32,
+                             random_bytes=purging)
+    service.authentication_options()
+    clock.advance(minutes=6)
+    fresh = service.authentication_options()
+    assert db_session.scalars(sa.select(WebAuthnCeremony.id)).all() == [fresh.ceremony_id]

@@ -1,0 +1,434 @@
+"""Sign in with CivicID under load: complete sign-ins/s and token endpoint requests/s, p50/p95.
+
+Run: .venv/bin/python bench/oidc_bench.py [--signins 600] [--tokens 600] [--concurrency 8]
+                                          [--max-seconds 60] [--database postgresql|sqlite]
+Writes bench/results/oidc_bench.json and oidc_bench.png.
+
+A real ``civicid serve`` (uvicorn, one process) listens on http://localhost:<free port> with a
+fresh CIVICID_HOME and a fresh database: PostgreSQL (the production store; a new database
+``civicid_oidc_bench`` at CIVICID_BENCH_POSTGRES_URL, default postgres@127.0.0.1:5432) or SQLite in
+the home (then use --concurrency 1: concurrent writers get "database is locked" from SQLite's
+deferred transactions). The bench registers one relying party and
+creates citizens with one passkey each (in-process, before the server starts), then drives the
+HTTP API from asyncio clients on the same machine:
+
+- complete sign-in = passkey assertion from the software authenticator (tests/support/softauthn.py:
+  ES256, UP|UV) → POST /api/v1/signin/options → POST /api/v1/signin/verify (session cookie) →
+  GET /oauth2/authorize (consent remembered: the code comes back at once) → POST /oauth2/token
+  (client_secret_basic, PKCE S256) → GET /oauth2/userinfo;
+- token endpoint = codes made in batches by authorize, then redeemed concurrently; only the token
+  requests are timed.
+
+Each client worker owns its citizens, so signature counters only ever increase. The load
+generator runs on the same cores as the server; its own CPU time is reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import hashlib
+import json
+import os
+import platform
+import random
+import re
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from html import unescape
+from pathlib import Path
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # for tests.support.softauthn and tests.e2e.live_server
+
+import httpx  # noqa: E402
+
+from tests.e2e.live_server import LiveServer, free_port  # noqa: E402
+from tests.support.softauthn import SoftAuthenticator  # noqa: E402
+
+OUT = ROOT / "bench" / "results"
+STEPS = ("signin_options", "signin_verify", "authorize", "token", "userinfo")
+SCOPE = "openid age"
+TARGET_SIGNINS_PER_S = 100
+TARGET_TOKEN_P95_MS = 50
+
+
+class FlowError(RuntimeError):
+    """A step answered something else than success: counted by ``step:status:code``."""
+
+    def __init__(self, step: str, response: httpx.Response) -> None:
+        try:
+            code = response.json().get("error")
+            code = code.get("code") if isinstance(code, dict) else code
+        except ValueError:
+            code = None
+        self.key = f"{step}:{response.status_code}:{code or 'no_code'}"
+        super().__init__(f"{self.key} {response.headers.get('location', '') or response.text[:300]}")
+
+
+@dataclass
+class Member:
+    """A citizen the bench signs in as, with their passkey on a software authenticator."""
+
+    authenticator: SoftAuthenticator
+    citizen_id: str = field(repr=False)
+
+
+@dataclass
+class Setup:
+    server: LiveServer
+    client_id: str
+    client_secret: str
+    redirect_uri: str
+    members: list[Member]
+
+
+def process_cpu_s(pid: int) -> float | None:
+    """User + system CPU seconds of a process (Linux /proc), None elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def summary(values_ms: list[float]) -> dict:
+    return {"count": len(values_ms), "p50_ms": round(percentile(values_ms, 50), 2),
+            "p95_ms": round(percentile(values_ms, 95), 2),
+            "mean_ms": round(statistics.fmean(values_ms), 2) if values_ms else None}
+
+
+# --- setup (in-process, before the server starts) ----------------------------------------------
+
+def fresh_postgres() -> str:
+    import sqlalchemy as sa
+
+    base = sa.make_url(os.environ.get("CIVICID_BENCH_POSTGRES_URL",
+                                      "postgresql+psycopg://postgres@127.0.0.1:5432/civicid_oidc_bench"))
+    admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{base.database}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{base.database}"'))
+    admin.dispose()
+    return base.render_as_string(hide_password=False)
+
+
+def prepare(citizens: int, database_url: str | None) -> Setup:
+    from civicid.identity.passkeys import PasskeyService
+    from civicid.identity.service import CitizenService
+    from civicid.ids import generate_id_number, parse_id_number
+    from civicid.oidc.clients import register_client
+    from civicid.registry.interfaces import RegistryRecord
+    from civicid.registry.names import generate_name
+    from civicid.runtime import build_runtime
+
+    home = Path(tempfile.mkdtemp(prefix="civicid-oidc-bench-"))
+    server = LiveServer(home=home, port=free_port(), database_url=database_url)
+    runtime = build_runtime(server.settings())
+    rng = random.Random(20261123)
+    today = runtime.clock.now().date()
+    redirect_uri = f"{server.url}/bench/callback"
+    members = []
+    with runtime.transaction() as session:
+        client_id, client_secret = register_client(session, runtime, name="OIDC bench", redirect_uris=[redirect_uri])
+        citizens_service = CitizenService(session, runtime.vault(session), runtime.clock)
+        passkeys = PasskeyService.from_runtime(runtime, session)
+        for _ in range(citizens):
+            number = parse_id_number(generate_id_number(rng, today=today, birth_date=date(1990, 1, 1)), today=today)
+            citizen = citizens_service.create(RegistryRecord(
+                id_number=number.value, name=generate_name(rng), birth_date=number.birth_date, sex="M", photo=b""),
+                verification="face-liveness")
+            authenticator = SoftAuthenticator(origin=server.url)
+            options = passkeys.registration_options(citizen.id, user_name=citizen.network_id)
+            passkeys.verify_registration(options.ceremony_id, authenticator.create(options.public_key),
+                                         citizen_id=citizen.id)
+            members.append(Member(authenticator, citizen.id))
+    if runtime.engine is not None:
+        runtime.engine.dispose()
+    return Setup(server, client_id, client_secret, redirect_uri, members)
+
+
+# --- one complete sign-in ----------------------------------------------------------------------
+
+def _pkce() -> tuple[str, str]:
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    return verifier, challenge
+
+
+class Flow:
+    def __init__(self, setup: Setup, client: httpx.AsyncClient) -> None:
+        self.setup, self.client = setup, client
+        self.basic = (setup.client_id, setup.client_secret)
+
+    async def passkey_sign_in(self, member: Member, timings: dict[str, float]) -> None:
+        self.client.cookies.clear()
+        started = time.perf_counter()
+        response = await self.client.post("/api/v1/signin/options")
+        if response.status_code != 200:
+            raise FlowError("signin_options", response)
+        options = response.json()
+        timings["signin_options"] = (time.perf_counter() - started) * 1000
+        assertion = member.authenticator.get(options["publicKey"])  # client side, not timed as server time
+        started = time.perf_counter()
+        response = await self.client.post("/api/v1/signin/verify",
+                                          json={"ceremony_id": options["ceremony_id"], "credential": assertion})
+        if response.status_code != 200:
+            raise FlowError("signin_verify", response)
+        timings["signin_verify"] = (time.perf_counter() - started) * 1000
+
+    async def code(self, timings: dict[str, float] | None = None) -> tuple[str, str]:
+        """A code from /oauth2/authorize for the signed-in citizen (consent given before);
+        returns (code, code_verifier)."""
+        verifier, challenge = _pkce()
+        state, nonce = secrets.token_urlsafe(12), secrets.token_urlsafe(12)
+        query = urlencode({"response_type": "code", "client_id": self.setup.client_id,
+                           "redirect_uri": self.setup.redirect_uri, "scope": SCOPE, "state": state, "nonce": nonce,
+                           "code_challenge": challenge, "code_challenge_method": "S256"})
+        started = time.perf_counter()
+        response = await self.client.get("/oauth2/authorize?" + query)
+        if response.status_code == 200 and 'name="csrf"' in response.text:  # first time: the consent page
+            response = await self._consent(response.text)
+        if timings is not None:
+            timings["authorize"] = (time.perf_counter() - started) * 1000
+        location = response.headers.get("location", "")
+        params = parse_qs(urlsplit(location).query)
+        if response.status_code not in (302, 303) or params.get("state") != [state] or "code" not in params:
+            raise FlowError("authorize", response)
+        return params["code"][0], verifier
+
+    async def _consent(self, html: str) -> httpx.Response:
+        fields = dict(re.findall(r'name="(authorize_query|csrf)" value="([^"]*)"', html))
+        return await self.client.post("/oauth2/consent", data={
+            "authorize_query": unescape(fields["authorize_query"]), "csrf": unescape(fields["csrf"]),
+            "decision": "allow"})
+
+    async def token(self, code: str, verifier: str, timings: dict[str, float] | None = None) -> dict:
+        started = time.perf_counter()
+        response = await self.client.post("/oauth2/token", auth=self.basic, data={
+            "grant_type": "authorization_code", "code": code, "redirect_uri": self.setup.redirect_uri,
+            "code_verifier": verifier})
+        elapsed = (time.perf_counter() - started) * 1000
+        if response.status_code != 200:
+            raise FlowError("token", response)
+        if timings is not None:
+            timings["token"] = elapsed
+        return {"elapsed_ms": elapsed, **response.json()}
+
+    async def userinfo(self, access_token: str, timings: dict[str, float]) -> dict:
+        started = time.perf_counter()
+        response = await self.client.get("/oauth2/userinfo", headers={"Authorization": f"Bearer {access_token}"})
+        if response.status_code != 200:
+            raise FlowError("userinfo", response)
+        timings["userinfo"] = (time.perf_counter() - started) * 1000
+        return response.json()
+
+    async def complete(self, member: Member) -> dict[str, float]:
+        timings: dict[str, float] = {}
+        started = time.perf_counter()
+        await self.passkey_sign_in(member, timings)
+        code, verifier = await self.code(timings)
+        tokens = await self.token(code, verifier, timings)
+        claims = await self.userinfo(tokens["access_token"], timings)
+        if claims.get("verified") is not True:
+            raise RuntimeError(f"userinfo without verified: {claims}")
+        timings["total"] = (time.perf_counter() - started) * 1000
+        return timings
+
+
+# --- phases ------------------------------------------------------------------------------------
+
+def _client(setup: Setup) -> httpx.AsyncClient:
+    return httpx.AsyncClient(base_url=setup.server.url, timeout=30, follow_redirects=False,
+                             limits=httpx.Limits(max_connections=4, max_keepalive_connections=4))
+
+
+async def warm_up(setup: Setup, concurrency: int) -> None:
+    """One sign-in per citizen, through the consent page: afterwards consent is remembered."""
+    async def worker(index: int) -> None:
+        async with _client(setup) as client:
+            flow = Flow(setup, client)
+            for member in setup.members[index::concurrency]:
+                for attempt in range(5):
+                    try:
+                        await flow.complete(member)
+                        break
+                    except FlowError:
+                        if attempt == 4:
+                            raise
+
+    await asyncio.gather(*(worker(i) for i in range(concurrency)))
+
+
+async def complete_signins(setup: Setup, *, total: int, concurrency: int, max_seconds: float) -> dict:
+    results: list[dict[str, float]] = []
+    errors: dict[str, int] = {}
+    deadline = time.perf_counter() + max_seconds
+
+    async def worker(index: int) -> None:
+        members = setup.members[index::concurrency]
+        async with _client(setup) as client:
+            flow = Flow(setup, client)
+            turn = 0
+            while len(results) + sum(errors.values()) < total and time.perf_counter() < deadline:
+                try:
+                    results.append(await flow.complete(members[turn % len(members)]))
+                except FlowError as error:
+                    errors[error.key] = errors.get(error.key, 0) + 1
+                turn += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker(i) for i in range(concurrency)))
+    elapsed = time.perf_counter() - started
+    return {"seconds": round(elapsed, 2), "per_second": round(len(results) / elapsed, 1),
+            "failed": sum(errors.values()), "errors": errors,
+            "latency": summary([r["total"] for r in results]),
+            "steps": {step: summary([r[step] for r in results]) for step in STEPS}}
+
+
+async def token_endpoint(setup: Setup, *, total: int, concurrency: int, max_seconds: float,
+                         batch: int = 200) -> dict:
+    latencies: list[float] = []
+    errors: dict[str, int] = {}
+    timed = 0.0
+    deadline = time.perf_counter() + max_seconds
+    flows = []
+    for index in range(concurrency):  # one signed-in browser per worker makes the codes
+        flow = Flow(setup, _client(setup))
+        await flow.passkey_sign_in(setup.members[index], {})
+        flows.append(flow)
+    try:
+        while len(latencies) + sum(errors.values()) < total and time.perf_counter() < deadline:
+            size = min(batch, total - len(latencies) - sum(errors.values()))
+            codes = await asyncio.gather(*(flows[i % concurrency].code() for i in range(size)),
+                                         return_exceptions=True)
+            queue = [code for code in codes if not isinstance(code, BaseException)]
+            if not queue:
+                raise RuntimeError(f"no code could be made: {codes[0]!r}")
+
+            async def redeem(flow: Flow) -> None:
+                while queue:
+                    code, verifier = queue.pop()
+                    try:
+                        latencies.append((await flow.token(code, verifier))["elapsed_ms"])
+                    except FlowError as error:
+                        errors[error.key] = errors.get(error.key, 0) + 1
+
+            started = time.perf_counter()
+            await asyncio.gather(*(redeem(flow) for flow in flows))
+            timed += time.perf_counter() - started
+    finally:
+        for flow in flows:
+            await flow.client.aclose()
+    return {"seconds": round(timed, 2), "per_second": round(len(latencies) / timed, 1) if timed else None,
+            "failed": sum(errors.values()), "errors": errors, "latency": summary(latencies), "latencies_ms": [round(v, 2) for v in latencies]}
+
+
+# --- report ------------------------------------------------------------------------------------
+
+def plot(result: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
+    steps = result["signins"]["steps"]
+    names = list(steps)
+    p50 = [steps[n]["p50_ms"] for n in names]
+    p95 = [steps[n]["p95_ms"] for n in names]
+    x = range(len(names))
+    left.bar([i - 0.2 for i in x], p50, width=0.4, label="p50")
+    left.bar([i + 0.2 for i in x], p95, width=0.4, label="p95")
+    left.set_xticks(list(x), names, rotation=20)
+    left.set_ylabel("ms")
+    cpu = result["signins"].get("server_cpu_ms_per_signin")
+    left.set_title(f"Complete sign-in: {result['signins']['per_second']} /s, "
+                   f"p50 {result['signins']['latency']['p50_ms']} ms, p95 {result['signins']['latency']['p95_ms']} ms"
+                   + (f"\nserver CPU {cpu} ms per sign-in" if cpu else ""), fontsize=10)
+    left.legend()
+    token = result["token"]
+    ordered = sorted(token["latencies_ms"])
+    right.plot(ordered, [i / max(1, len(ordered) - 1) for i in range(len(ordered))])
+    right.axvline(TARGET_TOKEN_P95_MS, color="red", linestyle="--", label=f"target p95 {TARGET_TOKEN_P95_MS} ms")
+    right.axhline(0.95, color="grey", linestyle=":")
+    right.set_xlabel("token request latency (ms)")
+    right.set_ylabel("fraction of requests")
+    right.set_title(f"Token endpoint: {token['per_second']} req/s, p95 {token['latency']['p95_ms']} ms "
+                    f"(concurrency {result['config']['concurrency']})", fontsize=10)
+    right.legend()
+    fig.suptitle(f"CivicID OIDC bench — {result['machine']['cpus']} CPUs, {result['config']['database']}")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+async def run(args) -> dict:
+    setup = prepare(args.citizens, fresh_postgres() if args.database == "postgresql" else None)
+    setup.server.start()
+    try:
+        await warm_up(setup, args.concurrency)
+        pid = setup.server.process.pid
+        cpu_before, server_before = time.process_time(), process_cpu_s(pid)
+        signins = await complete_signins(setup, total=args.signins, concurrency=args.concurrency,
+                                         max_seconds=args.max_seconds)
+        server_after = process_cpu_s(pid)
+        if server_before is not None and signins["latency"]["count"]:
+            signins["server_cpu_ms_per_signin"] = round(
+                (server_after - server_before) * 1000 / signins["latency"]["count"], 1)
+        token = await token_endpoint(setup, total=args.tokens, concurrency=args.concurrency,
+                                     max_seconds=args.max_seconds)
+        client_cpu = time.process_time() - cpu_before
+    finally:
+        setup.server.stop()
+    return {
+        "config": {"signins": args.signins, "tokens": args.tokens, "concurrency": args.concurrency,
+                   "citizens": args.citizens, "max_seconds": args.max_seconds,
+                   "database": args.database, "server": "civicid serve (uvicorn, 1 process)"},
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "signins": signins,
+        "token": token,
+        "load_generator_cpu_s": round(client_cpu, 2),
+        "targets": {"signins_per_s": TARGET_SIGNINS_PER_S, "token_p95_ms": TARGET_TOKEN_P95_MS,
+                    "signins_met": signins["per_second"] >= TARGET_SIGNINS_PER_S,
+                    "token_p95_met": token["latency"]["p95_ms"] < TARGET_TOKEN_P95_MS},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--signins", type=int, default=600, help="complete sign-ins to time (at most)")
+    parser.add_argument("--tokens", type=int, default=600, help="token requests to time (at most)")
+    parser.add_argument("--concurrency", type=int, default=8, help="concurrent clients")
+    parser.add_argument("--citizens", type=int, default=32, help="citizens (each with one passkey)")
+    parser.add_argument("--max-seconds", type=float, default=60.0, help="time limit of each timed phase")
+    parser.add_argument("--database", choices=("postgresql", "sqlite"), default="postgresql",
+                        help="a fresh PostgreSQL database (default) or SQLite in the temp home")
+    args = parser.parse_args()
+    if args.citizens < args.concurrency:
+        parser.error("--citizens must be at least --concurrency (each worker owns its citizens)")
+    result = asyncio.run(run(args))
+    OUT.mkdir(parents=True, exist_ok=True)
+    plot(result, OUT / "oidc_bench.png")
+    token_latencies = result["token"].pop("latencies_ms")
+    (OUT / "oidc_bench.json").write_text(json.dumps(result, indent=2) + "\n")
+    result["token"]["latencies_ms"] = f"{len(token_latencies)} values"
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

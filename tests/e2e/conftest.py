@@ -1,0 +1,118 @@
+"""End-to-end fixtures: one real server, one enrolled citizen and one browser per module.
+
+The browser is the system Chromium driven by Playwright, with a CDP virtual WebAuthn authenticator
+(CTAP2, internal transport, resident keys, user verification) standing in for the platform's."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import require_data
+from tests.e2e.enrol_http import CLIP, enrol_over_http, registry_photo
+from tests.e2e.live_server import CHROMIUM, CHROMIUM_ARGS, LiveServer, free_port, require_tool
+
+ID_NUMBER = "11010519900307005X"  # GB 11643, born 1990-03-07
+NAME = "Li Ming"
+BIRTH_DATE = date(1990, 3, 7)
+RESULTS = Path(__file__).parents[2] / "bench" / "results"
+
+
+def pytest_configure(config):
+    # Known to pytest-xdist (``make test`` runs --dist loadgroup); declared here for runs without it.
+    config.addinivalue_line("markers", "xdist_group(name): run these tests on one xdist worker")
+
+
+@dataclass
+class Citizen:
+    network_id: str
+    session_token: str
+    challenge: list[str]
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    return require_tool(CHROMIUM, "Chromium (/usr/bin/chromium)")
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory, chromium):
+    from civicid.registry.demo import DemoRegistry
+    from civicid.registry.interfaces import RegistryRecord
+    from civicid.runtime import build_runtime
+
+    clip = require_data("videos", CLIP)
+    server = LiveServer(home=tmp_path_factory.mktemp("civicid-home"), port=free_port())
+    # The registry person exists before the server starts (the keyring is created here, once).
+    runtime = build_runtime(server.settings())
+    with runtime.transaction() as session:
+        DemoRegistry(session, runtime.vault(session), runtime.clock).add(RegistryRecord(
+            id_number=ID_NUMBER, name=NAME, birth_date=BIRTH_DATE, sex="M", photo=registry_photo(clip)))
+    runtime.engine.dispose()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def citizen(live_server) -> Citizen:
+    answer = enrol_over_http(live_server.url, require_data("videos", CLIP), id_number=ID_NUMBER, name=NAME)
+    assert answer["decision"] == "enrolled", answer
+    return Citizen(answer["network_id"], answer["session_token"], answer["challenge"])
+
+
+@pytest.fixture(scope="module")
+def browser(chromium):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@dataclass
+class PasskeyBrowser:
+    context: object
+    page: object
+    cdp: object
+    authenticator_id: str
+
+    def sign_out(self, base_url: str) -> None:
+        self.page.request.post(base_url + "/api/v1/signout")
+
+
+@pytest.fixture(scope="module")
+def passkey_browser(browser, live_server, citizen, tmp_path_factory) -> PasskeyBrowser:
+    """The citizen's browser right after enrolment: the enrolment's session cookie carried over,
+    a passkey created on /account with the virtual authenticator, then signed out."""
+    context = browser.new_context(base_url=live_server.url)
+    context.add_cookies([{"name": "civicid_session", "value": citizen.session_token, "url": live_server.url}])
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable", {"enableUI": False})
+    authenticator_id = cdp.send("WebAuthn.addVirtualAuthenticator", {"options": {
+        "protocol": "ctap2", "transport": "internal", "hasResidentKey": True, "hasUserVerification": True,
+        "isUserVerified": True, "automaticPresenceSimulation": True}})["authenticatorId"]
+
+    page.goto("/account")
+    page.click("#add-passkey")
+    page.wait_for_selector("ul#passkeys li")
+    shot(page, tmp_path_factory.mktemp("shots"), "account_with_passkey")
+    signed_out = PasskeyBrowser(context, page, cdp, authenticator_id)
+    page.click("#signout")
+    page.wait_for_url("**/signin")
+    yield signed_out
+    context.close()
+
+
+def shot(page, folder: Path, name: str) -> Path:
+    """A full-page screenshot in the test's folder, copied to bench/results/ for a look."""
+    path = folder / f"e2e_{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / path.name).write_bytes(path.read_bytes())
+    return path
