@@ -14,7 +14,8 @@ from civicid import __version__
 from civicid.runtime import Runtime, build_runtime
 from civicid.settings import Settings
 from civicid.web.errors import install_error_handlers
-from civicid.web.routes import enrolment, health, me, officials, partners, transparency
+from civicid.web.routes import (enrolment, health, me, officials, oidc, pages, partners, passkeys, recovery,
+                                transparency)
 
 WEB_DIR = Path(__file__).parent
 
@@ -38,6 +39,10 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     app.state.templates = Jinja2Templates(directory=WEB_DIR / "templates")
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     install_error_handlers(app)
-    for module in (health, enrolment, partners, transparency, officials, me):
+    for module in (health, enrolment, partners, transparency, officials, me, passkeys, recovery, pages, oidc):
         app.include_router(module.router)
+    if settings.demo:
+        from civicid.demo_rp.app import mount_demo_rp
+
+        mount_demo_rp(app, settings)
     return app
