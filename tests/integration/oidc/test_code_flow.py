@@ -187,3 +187,21 @@ def test_authlib_client_side_validation_accepts_the_id_token(client, rp, signed_
     tampered = CodeIDToken(decoded.claims, decoded.header, params={"nonce": "abc", "access_token": "other"})
     with pytest.raises(InvalidClaimError):
         tampered.validate(now=int(clock.now().timestamp()))
+
+
+def test_a_failed_audit_append_leaves_the_code_unredeemed(client, rp, signed_in, monkeypatch):
+    """All or nothing: no token exists unless its claim release was recorded, and the client can retry."""
+    from civicid.audit.errors import AppendConflict
+    from civicid.oidc.disclosures import Disclosures
+
+    code = get_code(client, rp)["code"]
+    original = Disclosures.claims_released
+
+    def conflict(self, *args, **kwargs):
+        raise AppendConflict()
+
+    monkeypatch.setattr(Disclosures, "claims_released", conflict)
+    failed = exchange(client, rp, code)
+    assert failed.status_code == 409 and failed.json()["error"]["code"] == "audit.append_conflict"
+    monkeypatch.setattr(Disclosures, "claims_released", original)
+    assert exchange(client, rp, code).status_code == 200

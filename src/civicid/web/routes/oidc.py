@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 
 from civicid import __version__
+from civicid.errors import CivicIDError
 from civicid.identity.sessions import COOKIE_NAME, SignInSessions
 from civicid.oidc.discovery import (AUTHORIZE_PATH, CONSENT_PATH, DISCOVERY_PATH, JWKS_PATH, LOGOUT_PATH,
                                     TOKEN_PATH, USERINFO_PATH, issuer_of, openid_configuration)
@@ -32,6 +33,21 @@ router = APIRouter(tags=["oidc"])
 # The consent and logout pages must not be framed by another site (clickjacking a consent).
 PAGE_HEADERS = {"Cache-Control": "no-store", "X-Frame-Options": "DENY",
                 "Content-Security-Policy": "frame-ancestors 'none'", "Referrer-Policy": "no-referrer"}
+
+
+def _all_or_nothing(work: Callable):
+    """Unlike other domains, nothing here is worth keeping from a unit that failed: if recording
+    a claim release fails, the code must stay unredeemed and no token may exist, so the client
+    can simply retry."""
+
+    def unit(session):
+        try:
+            return work(session)
+        except CivicIDError:
+            session.rollback()
+            raise
+
+    return unit
 
 
 def _provider(runtime: Runtime, session, request: Request) -> OidcProvider:
@@ -76,7 +92,7 @@ async def _run(request: Request, runtime: Runtime, work: Callable, *, after_post
         signed = signed_in_citizen(request, runtime, session)
         return work(_provider(runtime, session, request), oauth_request, signed)
 
-    return _respond(request, await in_worker_thread(runtime, unit), after_post=after_post)
+    return _respond(request, await in_worker_thread(runtime, _all_or_nothing(unit)), after_post=after_post)
 
 
 @router.get(DISCOVERY_PATH)
@@ -105,7 +121,7 @@ async def authorize_post(request: Request, runtime: RuntimeDep) -> Response:
     def unit(session):
         return _provider(runtime, session, request).authorize(as_get, signed_in_citizen(request, runtime, session))
 
-    return _respond(request, await in_worker_thread(runtime, unit), after_post=True)
+    return _respond(request, await in_worker_thread(runtime, _all_or_nothing(unit)), after_post=True)
 
 
 @router.post(CONSENT_PATH, include_in_schema=False)
@@ -122,8 +138,8 @@ async def token(request: Request, runtime: RuntimeDep) -> Response:
 
 async def _userinfo(request: Request, runtime: Runtime) -> Response:
     req = json_request(request, issuer=issuer_of(runtime.settings.public_url))
-    return to_starlette(await in_worker_thread(runtime, lambda session: _provider(runtime, session, request)
-                                               .userinfo(req)))
+    return to_starlette(await in_worker_thread(runtime, _all_or_nothing(
+        lambda session: _provider(runtime, session, request).userinfo(req))))
 
 
 @router.get(USERINFO_PATH, include_in_schema=False)
@@ -177,7 +193,7 @@ async def my_consents(request: Request, runtime: RuntimeDep) -> dict:
             for c in _provider(runtime, session, request).consents(me.citizen_id)
         ]}
 
-    return await in_worker_thread(runtime, unit)
+    return await in_worker_thread(runtime, _all_or_nothing(unit))
 
 
 @router.delete("/api/v1/me/consents/{client_id}", status_code=204, tags=["citizen"])
@@ -188,5 +204,5 @@ async def revoke_my_consent(client_id: str, request: Request, runtime: RuntimeDe
         me = _citizen(request, runtime, session)
         _provider(runtime, session, request).revoke_consent(me.citizen_id, client_id)
 
-    await in_worker_thread(runtime, unit)
+    await in_worker_thread(runtime, _all_or_nothing(unit))
     return Response(status_code=204)
