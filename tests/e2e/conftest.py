@@ -1,4 +1,4 @@
-"""End-to-end fixtures: one real server, one enrolled citizen and one browser per module.
+"""End-to-end fixtures: one real server, one enrolled citizen and one browser per test session.
 
 The browser is the system Chromium driven by Playwright, with a CDP virtual WebAuthn authenticator
 (CTAP2, internal transport, resident keys, user verification) standing in for the platform's."""
@@ -33,12 +33,12 @@ class Citizen:
     challenge: list[str]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def chromium() -> str:
     return require_tool(CHROMIUM, "Chromium (/usr/bin/chromium)")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def live_server(tmp_path_factory, chromium):
     from civicid.registry.demo import DemoRegistry
     from civicid.registry.interfaces import RegistryRecord
@@ -57,14 +57,14 @@ def live_server(tmp_path_factory, chromium):
     server.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def citizen(live_server) -> Citizen:
     answer = enrol_over_http(live_server.url, require_data("videos", CLIP), id_number=ID_NUMBER, name=NAME)
     assert answer["decision"] == "enrolled", answer
     return Citizen(answer["network_id"], answer["session_token"], answer["challenge"])
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser(chromium):
     from playwright.sync_api import sync_playwright
 
@@ -85,7 +85,7 @@ class PasskeyBrowser:
         self.page.request.post(base_url + "/api/v1/signout")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def passkey_browser(browser, live_server, citizen, tmp_path_factory) -> PasskeyBrowser:
     """The citizen's browser right after enrolment: the enrolment's session cookie carried over,
     a passkey created on /account with the virtual authenticator, then signed out."""
