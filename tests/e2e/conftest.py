@@ -5,6 +5,7 @@ The browser is the system Chromium driven by Playwright, with a CDP virtual WebA
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -65,11 +66,25 @@ def citizen(live_server) -> Citizen:
 
 
 @pytest.fixture(scope="session")
-def browser(chromium):
+def fake_camera(tmp_path_factory) -> Path:
+    """The recording as a .y4m file (in the test's temp dir) for Chromium's fake camera."""
+    import subprocess
+
+    ffmpeg = require_tool(shutil.which("ffmpeg"), "ffmpeg")
+    target = tmp_path_factory.mktemp("camera") / "clm.y4m"
+    subprocess.run([ffmpeg, "-loglevel", "error", "-i", str(require_data("videos", CLIP)), "-pix_fmt", "yuv420p",
+                    str(target)], check=True)
+    return target
+
+
+@pytest.fixture(scope="session")
+def browser(chromium, fake_camera):
     from playwright.sync_api import sync_playwright
 
+    camera = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+              f"--use-file-for-fake-video-capture={fake_camera}"]
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS + camera)
         yield browser
         browser.close()
 
@@ -92,11 +107,7 @@ def passkey_browser(browser, live_server, citizen, tmp_path_factory) -> PasskeyB
     context = browser.new_context(base_url=live_server.url)
     context.add_cookies([{"name": "civicid_session", "value": citizen.session_token, "url": live_server.url}])
     page = context.new_page()
-    cdp = context.new_cdp_session(page)
-    cdp.send("WebAuthn.enable", {"enableUI": False})
-    authenticator_id = cdp.send("WebAuthn.addVirtualAuthenticator", {"options": {
-        "protocol": "ctap2", "transport": "internal", "hasResidentKey": True, "hasUserVerification": True,
-        "isUserVerified": True, "automaticPresenceSimulation": True}})["authenticatorId"]
+    cdp, authenticator_id = virtual_authenticator(context, page)
 
     page.goto("/account")
     page.click("#add-passkey")
@@ -107,6 +118,17 @@ def passkey_browser(browser, live_server, citizen, tmp_path_factory) -> PasskeyB
     page.wait_for_url("**/signin")
     yield signed_out
     context.close()
+
+
+def virtual_authenticator(context, page) -> tuple[object, str]:
+    """A platform authenticator for ``page`` (CDP WebAuthn domain): CTAP2, internal transport,
+    resident keys, user verification that always succeeds."""
+    cdp = context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable", {"enableUI": False})
+    authenticator_id = cdp.send("WebAuthn.addVirtualAuthenticator", {"options": {
+        "protocol": "ctap2", "transport": "internal", "hasResidentKey": True, "hasUserVerification": True,
+        "isUserVerified": True, "automaticPresenceSimulation": True}})["authenticatorId"]
+    return cdp, authenticator_id
 
 
 def shot(page, folder: Path, name: str) -> Path:
