@@ -65,7 +65,7 @@ def create_demo_rp(source: ConfigSource, *, secure_cookies: bool = False) -> Sta
         return await client.authorize_redirect(request, config.redirect_uri)
 
     async def callback(request: Request):
-        config, client = await provider.get()
+        _, client = await provider.get()
         try:
             token = await client.authorize_access_token(request)
             userinfo = await client.userinfo(token=token)
