@@ -3,6 +3,8 @@ sign-in that starts a session with amr hwk+user, sign-out, and every rejection a
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from civicid.audit.events import EventTag
@@ -128,3 +130,16 @@ def test_sign_in_page_keeps_only_same_origin_next(h):
         page = h.client.get("/signin", params={"next": hostile})
         assert 'data-next="/account"' in page.text, hostile
     assert h.client.get("/account", follow_redirects=False).headers["location"] == "/signin?next=%2Faccount"
+
+
+def test_sign_in_takes_json_only_so_another_site_cannot_post_one(h, authenticator):
+    """Login CSRF: a page elsewhere can send text/plain or a form without a CORS preflight, but
+    not application/json; the verify endpoint reads nothing else."""
+    sign_in_as(h, make_citizen(h, id_number=ID_NUMBER, name=NAME))
+    assert register(h, authenticator).status_code == 201
+    h.client.cookies.clear()
+    body = h.client.post("/api/v1/signin/options").json()
+    payload = json.dumps({"ceremony_id": body["ceremony_id"], "credential": authenticator.get(body["publicKey"])})
+    for content_type in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data"):
+        response = h.client.post("/api/v1/signin/verify", content=payload, headers={"content-type": content_type})
+        assert response.status_code == 422 and COOKIE_NAME not in response.cookies, content_type
