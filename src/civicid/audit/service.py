@@ -33,8 +33,8 @@ class HistoryItem:
     proof: InclusionProof
 
 
-def open_log(session: Session, keys: KeyProvider, clock: Clock) -> TransparencyLog:
-    return TransparencyLog(SqlLogStore(session), keys.signing_key(LOG_KEY_PURPOSE),
+def open_log(session: Session, keys: KeyProvider, clock: Clock, *, for_append: bool = False) -> TransparencyLog:
+    return TransparencyLog(SqlLogStore(session, for_append=for_append), keys.signing_key(LOG_KEY_PURPOSE),
                            clock_ms=lambda: int(clock.now().timestamp() * 1000))
 
 
@@ -42,7 +42,7 @@ class AccessLog:
     def __init__(self, session: Session, keys: KeyProvider, clock: Clock) -> None:
         self._session = session
         self._clock = clock
-        self.log = open_log(session, keys, clock)
+        self.log = open_log(session, keys, clock, for_append=True)
 
     def record(self, tag: EventTag, *, actor: str, citizen_id: str, purpose: str = "") -> AppendResult:
         event = LogEvent(tag=tag, actor=actor, citizen_ref=citizen_id, purpose=purpose,

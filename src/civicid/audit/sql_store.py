@@ -15,11 +15,23 @@ from civicid.audit.merkle import NodeKey
 from civicid.audit.models import LogEntry, LogNode
 
 
+# Any constant shared by every replica: the key of PostgreSQL's advisory lock on the log's tail.
+TAIL_LOCK_KEY = 0x43495649_4C4F47  # "CIVI" "LOG"
+
+
 class SqlLogStore:
-    def __init__(self, session: Session) -> None:
+    """``for_append`` stores lock the log's tail for the rest of the transaction before they read
+    its size (PostgreSQL advisory lock; SQLite has a single writer anyway). Concurrent writers
+    then queue instead of racing for the same index and retrying after their insert fails."""
+
+    def __init__(self, session: Session, *, for_append: bool = False) -> None:
         self._session = session
+        self._lock_tail = for_append
 
     def size(self) -> int:
+        if self._lock_tail and self._session.get_bind().dialect.name == "postgresql":
+            self._session.execute(sa.select(sa.func.pg_advisory_xact_lock(TAIL_LOCK_KEY)))
+            self._lock_tail = False
         last = self._session.scalar(sa.select(sa.func.max(LogEntry.index)))
         return 0 if last is None else last + 1
 

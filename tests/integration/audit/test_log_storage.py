@@ -120,3 +120,41 @@ def test_a_forged_subtree_hash_is_caught(filled, keys):
     result = _verify(filled, keys)
     assert not result.ok
     assert "audit.node_mismatch" in {p.code.value for p in result.problems}
+
+
+def test_concurrent_writers_queue_for_the_tail_without_conflicts(db_engine, keys):
+    """Real concurrent transactions (not the rolled-back test one): every append lands, in order."""
+    import threading
+
+    from sqlalchemy.orm import Session
+
+    if db_engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has a single writer; the tail lock is PostgreSQL's")
+    with db_engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM audit_nodes"))
+        conn.execute(sa.text("DELETE FROM audit_entries"))
+    errors = []
+
+    def writer(n: int) -> None:
+        try:
+            for i in range(10):
+                with Session(db_engine) as session, session.begin():
+                    AccessLog(session, keys, CLOCK).record(EventTag.CITIZEN_SELF_EXPORT, actor="citizen",
+                                                           citizen_id=f"w{n}-{i}")
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    try:
+        assert errors == []
+        with Session(db_engine) as session:
+            result = _verify(session, keys)
+            assert result.ok and result.tree_size == 40
+    finally:
+        with db_engine.begin() as conn:
+            conn.execute(sa.text("DELETE FROM audit_nodes"))
+            conn.execute(sa.text("DELETE FROM audit_entries"))
