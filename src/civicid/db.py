@@ -54,7 +54,9 @@ def make_engine(url: str, **kwargs) -> Engine:
         engine = sa.create_engine(url, **kwargs)
 
         # pysqlite's own transaction handling breaks SAVEPOINTs; let SQLAlchemy emit BEGIN itself
-        # (SQLAlchemy docs, "Serializable isolation / Savepoints / Transactional DDL").
+        # (SQLAlchemy docs, "Serializable isolation / Savepoints / Transactional DDL"). IMMEDIATE
+        # takes the write lock up front: two deferred transactions that both read and then write
+        # deadlock, and SQLite answers one of them "database is locked" without waiting.
         @event.listens_for(engine, "connect")
         def _sqlite_connect(dbapi_connection, _record):
             dbapi_connection.isolation_level = None
@@ -65,7 +67,7 @@ def make_engine(url: str, **kwargs) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection):
-            connection.exec_driver_sql("BEGIN")
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import time
 
 import httpx
 
@@ -46,10 +45,6 @@ def enrol_over_http(base_url: str, clip: Path, *, id_number: str, name: str, max
             started = client.post("/api/v1/enrolments", json={"id_number": id_number, "name": name})
             started.raise_for_status()
             actions = started.json()["challenge"]["actions"]
-            # Give the server time to commit: routes on web.deps.SessionDep commit only after the
-            # response has left, so a client that is quicker than that races its own session
-            # (a 404 for the frames, or SQLite "database is locked" for the next start).
-            time.sleep(0.5)
             if shown_by_clip(actions):
                 break
         else:

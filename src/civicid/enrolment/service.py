@@ -77,6 +77,7 @@ class EnrolmentService:
     # --- step 1 ------------------------------------------------------------------------------
     def start(self, *, id_number: str, name: str, client: str, actions: str | None = None) -> StartedEnrolment:
         settings, now = self._rt.settings, self._rt.clock.now()
+        self._purge_expired(now)
         number = parse_id_number(id_number, today=now.date()).value
         self._check_limits(number, client)
         with self._floor:
@@ -148,6 +149,13 @@ class EnrolmentService:
         """Shred the sealed ID number and remove the session: nothing of it stays behind."""
         self._vault.destroy(f"enrolment:{row.id}")
         self._session.execute(sa.delete(EnrolmentSession).where(EnrolmentSession.id == row.id))
+
+    def _purge_expired(self, now, *, batch: int = 100) -> None:
+        """Abandoned sessions are shredded like finished ones, a batch at a time."""
+        expired = self._session.scalars(
+            sa.select(EnrolmentSession).where(EnrolmentSession.expires_at <= now).limit(batch)).all()
+        for row in expired:
+            self._end(row)
 
     def _check_limits(self, number: str, client: str) -> None:
         settings = self._rt.settings

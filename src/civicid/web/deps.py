@@ -39,7 +39,9 @@ async def in_worker_thread(runtime: Runtime, work: Callable[[Session], T]) -> T:
     return await run_in_threadpool(unit)
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": commit when the handler returns, before the response is sent, so a client
+# that acts on the response (e.g. uploads frames right after starting) sees what was written.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def client_address(request: Request) -> str:

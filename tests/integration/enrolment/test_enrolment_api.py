@@ -124,3 +124,18 @@ def test_upload_limits_are_enforced_before_decoding(harness_factory):
     not_multipart = h.client.post(url, json={"frames": []})
     for response in (too_many, too_big, no_stamps, not_multipart):
         assert response.status_code == 422 and response.json()["error"]["code"] == "enrolment.frames_invalid"
+
+
+def test_abandoned_sessions_are_shredded_when_they_expire(harness_factory, session_factory):
+    from civicid.vault.models import WrappedDataKey
+
+    h = harness_factory()
+    h.add_person(id_number=ID_NUMBER, name=NAME, photo=b"unused")
+    for _ in range(3):
+        h.client.post("/api/v1/enrolments", json={"id_number": ID_NUMBER, "name": NAME})
+    h.clock.advance(seconds=121)
+    h.client.post("/api/v1/enrolments", json={"id_number": ID_NUMBER, "name": NAME})
+    with session_factory() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(EnrolmentSession)) == 1
+        owners = session.scalars(sa.select(WrappedDataKey.owner)).all()
+        assert sum(owner.startswith("enrolment:") for owner in owners) == 1

@@ -7,11 +7,10 @@ discoverable credential, so the citizen types nothing. The ceremony's options co
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
-from sqlalchemy.orm import Session
 
 from civicid.errors import InvalidInput
 from civicid.identity.passkey_errors import SignInRequired
@@ -19,7 +18,7 @@ from civicid.identity.passkeys import PasskeyService, require_fresh_face
 from civicid.identity.service import CitizenService
 from civicid.identity.sessions import COOKIE_NAME, SignInSessions
 from civicid.web.citizen_session import clear_session_cookie, set_session_cookie, signed_in_citizen
-from civicid.web.deps import RuntimeDep, get_session
+from civicid.web.deps import RuntimeDep, SessionDep
 
 MAX_BODY_BYTES = 64 * 1024
 PASSKEY_AMR = ("hwk", "user")  # RFC 8176 §2: proof of possession of a hardware-secured key, user presence
@@ -30,11 +29,6 @@ def small_body(request: Request) -> None:
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise InvalidInput(f"The request body may be at most {MAX_BODY_BYTES} bytes.")
 
-
-# Committed before the response leaves (FastAPI's default ends a yield dependency after it): the
-# browser's next request -- /oauth2/authorize with the new cookie, the frames for a challenge --
-# must find what this one wrote.
-CommittedSession = Annotated[Session, Depends(get_session, scope="function")]
 
 router = APIRouter(tags=["passkeys"], dependencies=[Depends(small_body)])
 
@@ -50,7 +44,7 @@ def _fresh_face_citizen(request: Request, runtime, session):
 
 
 @router.post("/api/v1/passkeys/registration/options")
-def registration_options(request: Request, runtime: RuntimeDep, session: CommittedSession) -> dict:
+def registration_options(request: Request, runtime: RuntimeDep, session: SessionDep) -> dict:
     """Options for ``navigator.credentials.create`` (needs a face verification in the last 10 minutes)."""
     citizen = _fresh_face_citizen(request, runtime, session)
     options = PasskeyService.from_runtime(runtime, session).registration_options(
@@ -60,7 +54,7 @@ def registration_options(request: Request, runtime: RuntimeDep, session: Committ
 
 @router.post("/api/v1/passkeys/registration/verify", status_code=201)
 def registration_verify(body: CeremonyResponse, request: Request, runtime: RuntimeDep,
-                        session: CommittedSession) -> dict:
+                        session: SessionDep) -> dict:
     """Store the new passkey (``credential`` is ``PublicKeyCredential.toJSON()``)."""
     citizen = _fresh_face_citizen(request, runtime, session)
     info = PasskeyService.from_runtime(runtime, session).verify_registration(
@@ -69,7 +63,7 @@ def registration_verify(body: CeremonyResponse, request: Request, runtime: Runti
 
 
 @router.get("/api/v1/passkeys")
-def my_passkeys(request: Request, runtime: RuntimeDep, session: CommittedSession) -> dict:
+def my_passkeys(request: Request, runtime: RuntimeDep, session: SessionDep) -> dict:
     signed_in = signed_in_citizen(request, runtime, session)
     if signed_in is None:
         raise SignInRequired()
@@ -78,14 +72,14 @@ def my_passkeys(request: Request, runtime: RuntimeDep, session: CommittedSession
 
 
 @router.post("/api/v1/signin/options")
-def signin_options(runtime: RuntimeDep, session: CommittedSession) -> dict:
+def signin_options(runtime: RuntimeDep, session: SessionDep) -> dict:
     """Options for ``navigator.credentials.get`` with a discoverable credential."""
     return PasskeyService.from_runtime(runtime, session).authentication_options().to_json()
 
 
 @router.post("/api/v1/signin/verify")
 def signin_verify(body: CeremonyResponse, response: Response, runtime: RuntimeDep,
-                  session: CommittedSession) -> dict:
+                  session: SessionDep) -> dict:
     """Verify the assertion and start a session (cookie) with ``amr`` = hwk, user."""
     verified = PasskeyService.from_runtime(runtime, session).verify_authentication(body.ceremony_id, body.credential)
     citizen = CitizenService(session, runtime.vault(session), runtime.clock).get(verified.citizen_id)
@@ -96,7 +90,7 @@ def signin_verify(body: CeremonyResponse, response: Response, runtime: RuntimeDe
 
 
 @router.post("/api/v1/signout", status_code=204)
-def signout(request: Request, runtime: RuntimeDep, session: CommittedSession) -> Response:
+def signout(request: Request, runtime: RuntimeDep, session: SessionDep) -> Response:
     SignInSessions(session, runtime.clock).end(request.cookies.get(COOKIE_NAME))
     response = Response(status_code=204)
     clear_session_cookie(response)

@@ -3,23 +3,15 @@ face session in which they can add a new passkey."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
-from sqlalchemy.orm import Session
 
 from civicid.enrolment.recovery import RecoveryService
 from civicid.enrolment.service import VERIFICATION_METHOD
 from civicid.identity.sessions import SignInSessions
 from civicid.web.citizen_session import set_session_cookie
-from civicid.web.deps import ClientDep, RuntimeDep, get_session, in_worker_thread
+from civicid.web.deps import ClientDep, RuntimeDep, SessionDep, in_worker_thread
 from civicid.web.uploads import read_frames
-
-# Committed before the response leaves (FastAPI's default ends a yield dependency after it): the
-# browser's next request -- /oauth2/authorize with the new cookie, the frames for a challenge --
-# must find what this one wrote.
-CommittedSession = Annotated[Session, Depends(get_session, scope="function")]
 
 router = APIRouter(prefix="/api/v1/recovery", tags=["recovery"])
 FACE_AMR = ("face", "user")
@@ -31,7 +23,7 @@ class StartRecovery(BaseModel):
 
 
 @router.post("", status_code=201)
-def start_recovery(body: StartRecovery, runtime: RuntimeDep, session: CommittedSession,
+def start_recovery(body: StartRecovery, runtime: RuntimeDep, session: SessionDep,
                    client: ClientDep) -> dict:
     """Check the ID number and name (as enrolment does) and issue a liveness challenge."""
     started = RecoveryService(runtime, session).start(id_number=body.id_number, name=body.name, client=client)
