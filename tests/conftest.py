@@ -48,12 +48,12 @@ def videos_dir() -> Path:
 POSTGRES_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/civicid_test"
 
 
-def _postgres_url(worker: str) -> str:
-    """A database of this xdist worker's own, created fresh for the session."""
+def fresh_postgres_database(suffix: str) -> str:
+    """The URL of a newly created, empty database of this xdist worker's own."""
     import sqlalchemy as sa
 
     base = sa.make_url(os.environ.get("CIVICID_TEST_POSTGRES_URL", POSTGRES_DEFAULT))
-    name = f"{base.database}_{worker}"
+    name = f"{base.database}_{suffix}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
     admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
@@ -77,7 +77,7 @@ def db_engine(request, tmp_path_factory):
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'civicid.db'}"
     else:
-        url = _postgres_url(os.environ.get("PYTEST_XDIST_WORKER", "main"))
+        url = fresh_postgres_database("db")
     engine = make_engine(url)
     upgrade(engine)
     yield engine

@@ -8,7 +8,6 @@ searched for each citizen's ID number (also as digits only), name and birth date
 from __future__ import annotations
 
 import logging
-import os
 import random
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -28,7 +27,7 @@ from civicid.runtime import build_runtime
 from civicid.schema import metadata
 from civicid.settings import Settings
 from civicid.vault.local_keys import LocalKeyProvider
-from tests.conftest import POSTGRES_DEFAULT, require_data
+from tests.conftest import fresh_postgres_database, require_data
 from tests.support.clips import clip_frames, still
 from tests.support.harness import CLM
 
@@ -53,23 +52,6 @@ def _needles(person: RegistryRecord) -> list[bytes]:
             person.birth_date.strftime("%Y%m%d").encode(), person.birth_date.strftime("%d.%m.%Y").encode()]
 
 
-def _postgres_database() -> str:
-    base = sa.make_url(os.environ.get("CIVICID_TEST_POSTGRES_URL", POSTGRES_DEFAULT))
-    name = f"{base.database}_drill_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
-    admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    except sa.exc.OperationalError as exc:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"PostgreSQL is not reachable: {exc.orig}")
-        pytest.skip(f"PostgreSQL is not reachable: {exc.orig}")
-    finally:
-        admin.dispose()
-    return base.set(database=name).render_as_string(hide_password=False)
-
-
 def _every_row_as_bytes(engine) -> bytes:
     """A logical dump with exact bytes: bytea values raw, text as UTF-8, everything else as text."""
     out = bytearray()
@@ -87,7 +69,7 @@ def test_a_stolen_database_and_its_logs_name_nobody(backend, tmp_path, shared_fa
     clip = require_data("videos", CLM)
     frames, photo = clip_frames(clip, 0.0, 2.8), still(clip, 3.0)
     home = tmp_path / "home"
-    url = f"sqlite:///{home / 'civicid.db'}" if backend == "sqlite" else _postgres_database()
+    url = f"sqlite:///{home / 'civicid.db'}" if backend == "sqlite" else fresh_postgres_database("drill")
     caplog.set_level(logging.DEBUG)
     logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO)  # statements and their parameters
 

@@ -22,15 +22,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from civicid.db import Base, UTCDateTime
 from civicid.enrolment.assessment import Assessment
-from civicid.enrolment.errors import NotFoundOrMismatch
 from civicid.enrolment.frames import Frame
 from civicid.enrolment.recovery_errors import NotEnrolled, RecoveryExpired, RecoveryNotFound
 from civicid.enrolment.service import EnrolmentService, StartedEnrolment, check_frame_limits
 from civicid.face.challenge import Challenge, new_challenge, parse_actions
 from civicid.identity.errors import CitizenNotFound
 from civicid.identity.service import CitizenService
-from civicid.ids import parse_id_number
-from civicid.registry.names import normalise_name
 
 
 class RecoverySession(Base):
@@ -58,13 +55,7 @@ class RecoveryService(EnrolmentService):
 
     def start(self, *, id_number: str, name: str, client: str, actions: str | None = None) -> StartedEnrolment:
         now = self._rt.clock.now()
-        number = parse_id_number(id_number, today=now.date()).value
-        self._check_limits(number, client)
-        with self._floor:
-            record = self._rt.registry(self._session).lookup(number)
-            if record is None or record.status != "active" or normalise_name(name) != normalise_name(record.name):
-                self._count_failure(number, client)
-                raise NotFoundOrMismatch()
+        number, _ = self._claimed_record(id_number, name, client)
         citizen = CitizenService(self._session, self._vault, self._rt.clock).find_by_id_number(number)
         if citizen is None:
             raise NotEnrolled()

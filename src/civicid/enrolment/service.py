@@ -78,13 +78,7 @@ class EnrolmentService:
     def start(self, *, id_number: str, name: str, client: str, actions: str | None = None) -> StartedEnrolment:
         settings, now = self._rt.settings, self._rt.clock.now()
         self._purge_expired(now)
-        number = parse_id_number(id_number, today=now.date()).value
-        self._check_limits(number, client)
-        with self._floor:
-            record = self._rt.registry(self._session).lookup(number)
-            if record is None or record.status != "active" or normalise_name(name) != normalise_name(record.name):
-                self._count_failure(number, client)
-                raise NotFoundOrMismatch()
+        number, _ = self._claimed_record(id_number, name, client)
         if CitizenService(self._session, self._vault, self._rt.clock).find_by_id_number(number) is not None:
             raise AlreadyEnrolled()
 
@@ -149,6 +143,20 @@ class EnrolmentService:
         """Shred the sealed ID number and remove the session: nothing of it stays behind."""
         self._vault.destroy(f"enrolment:{row.id}")
         self._session.execute(sa.delete(EnrolmentSession).where(EnrolmentSession.id == row.id))
+
+    def _claimed_record(self, id_number: str, name: str, client: str) -> tuple[str, RegistryRecord]:
+        """The active registry record for a claimed number and name, within the attempt limits.
+
+        An unknown number, an inactive record and a wrong name give the same error after the same
+        minimum time, and count as a failed attempt."""
+        number = parse_id_number(id_number, today=self._rt.clock.now().date()).value
+        self._check_limits(number, client)
+        with self._floor:
+            record = self._rt.registry(self._session).lookup(number)
+            if record is None or record.status != "active" or normalise_name(name) != normalise_name(record.name):
+                self._count_failure(number, client)
+                raise NotFoundOrMismatch()
+        return number, record
 
     def _purge_expired(self, now, *, batch: int = 100) -> None:
         """Abandoned sessions are shredded like finished ones, a batch at a time."""
