@@ -46,3 +46,8 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
 
         mount_demo_rp(app, settings)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app for ``civicid serve``'s workers: settings from the ``CIVICID_*`` environment."""
+    return create_app(Settings())
