@@ -1,5 +1,113 @@
+"""``civicid face ...``: evaluating the face engine on a dataset and calibrating its threshold."""
+
 from __future__ import annotations
 
+import functools
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Optional
+
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from civicid.cli.output import console, err_console, print_json, typed_errors
+from civicid.face.batch import encode_files
+from civicid.face.dlib_engine import DlibFaceEngine, EngineOptions
+from civicid.face.evaluation.dataset import load_dataset
+from civicid.face.evaluation.plot import plot_det
+from civicid.face.evaluation.report import EvaluationReport, build_report, summary_table, write_report
+from civicid.settings import Settings
 
 app = typer.Typer(help="Face engine tools: evaluation and calibration.", no_args_is_help=True)
+
+_DEFAULTS = EngineOptions()
+
+
+@app.command("eval")
+def evaluate(
+    dataset: Path = typer.Argument(..., help="Folder with images/<person>/<file> and optionally pairs.csv."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Report folder [default: $CIVICID_HOME/eval/<name>]."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Processes [default: CIVICID_FACE_WORKERS]."),
+    threshold: Optional[float] = typer.Option(None, "--threshold", help="Also report rates at this distance [default: CIVICID_FACE_THRESHOLD]."),
+    select: str = typer.Option("primary", "--select", help="Face per image: primary (largest, central) or first."),
+    detector: Optional[str] = typer.Option(None, "--detector", help="hog or cnn [default: CIVICID_FACE_DETECTOR]."),
+    upsample: int = typer.Option(_DEFAULTS.upsample, "--upsample", min=0, help="Upsampling before detection."),
+    upsample_retry: bool = typer.Option(_DEFAULTS.upsample_retry, "--upsample-retry/--no-upsample-retry", help="Upsample once more when nothing is found."),
+    detect_max_side: int = typer.Option(_DEFAULTS.detect_max_side, "--detect-max-side", min=0, help="Detect on a copy at most this large (0 = full size)."),
+    cnn_fallback: bool = typer.Option(_DEFAULTS.cnn_fallback, "--cnn-fallback/--no-cnn-fallback", help="Try the CNN detector when HOG finds nothing."),
+    align: int = typer.Option(_DEFAULTS.align_points, "--align", help="Landmarks placing the face chip: 5 or 68."),
+    jitter: int = typer.Option(_DEFAULTS.jitter, "--jitter", min=0, help="dlib jitter count per chip."),
+    flip: bool = typer.Option(_DEFAULTS.flip, "--flip/--no-flip", help="Average with the mirrored chip's embedding."),
+) -> None:
+    """Encode every image once, score all genuine and impostor pairs (and pairs.csv), write
+    report.json and det.png."""
+    if select not in ("primary", "first"):
+        raise typer.BadParameter("must be primary or first", param_hint="--select")
+    if align not in (5, 68):
+        raise typer.BadParameter("must be 5 or 68", param_hint="--align")
+    if detector not in (None, "hog", "cnn"):
+        raise typer.BadParameter("must be hog or cnn", param_hint="--detector")
+    settings = Settings()
+    with typed_errors(as_json):
+        data = load_dataset(dataset)
+        options = EngineOptions(
+            detector=detector or settings.face_detector,
+            upsample=upsample,
+            upsample_retry=upsample_retry,
+            detect_max_side=detect_max_side,
+            cnn_fallback=cnn_fallback,
+            align_points=align,  # type: ignore[arg-type]
+            jitter=jitter,
+            flip=flip,
+        )
+        factory = functools.partial(DlibFaceEngine.from_options, options, quality_policy=settings.quality_policy)
+        out_dir = out or settings.home / "eval" / data.name
+        paths = [data.path(i) for i in range(len(data.images))]
+        with Progress(
+            TextColumn("encoding {task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=err_console,
+            transient=as_json,
+        ) as progress:
+            task = progress.add_task(data.name, total=len(paths))
+            results = encode_files(
+                paths,
+                engine_factory=factory,
+                max_bytes=settings.image_max_bytes,
+                max_pixels=settings.image_max_pixels,
+                workers=workers or settings.face_workers,
+                select=select,  # type: ignore[arg-type]
+                progress=lambda done, total: progress.update(task, completed=done),
+                clock=time.process_time,  # CPU time: comparable on a machine shared with other work
+            )
+        report = build_report(
+            data,
+            results,
+            threshold=threshold if threshold is not None else settings.face_threshold,
+            engine=DlibFaceEngine.name,
+            engine_options={**asdict(options), "select": select},
+            timing="cpu",
+        )
+        write_report(report, out_dir)
+        _plot(report, out_dir)
+    if as_json:
+        print_json(report.to_json())
+    else:
+        console.print(summary_table(report))
+        console.print(f"report: {out_dir / 'report.json'}  DET: {out_dir / 'det.png'}")
+
+
+def _plot(report: EvaluationReport, out_dir: Path) -> None:
+    fmr, fnmr = report.det
+    o = report.overall
+    plot_det(
+        {f"{report.engine} (EER {o.eer:.3f})": (fmr, fnmr)},
+        out_dir / "det.png",
+        title=f"DET on {report.dataset}: {o.genuine_pairs:,} genuine, {o.impostor_pairs:,} impostor pairs",
+        marks={f"threshold {o.threshold:g}": (o.fmr_at_threshold, o.fnmr_at_threshold)},
+    )

@@ -41,13 +41,12 @@ def model_files() -> ModelFiles:
         import face_recognition_models as frm
     except ImportError as exc:
         raise ModelUnavailable("The face_recognition_models package is not installed.") from exc
-    files = ModelFiles(
+    return ModelFiles(
         shape_68=Path(frm.pose_predictor_model_location()),
         shape_5=Path(frm.pose_predictor_five_point_model_location()),
         embedding=Path(frm.face_recognition_model_location()),
         cnn_detector=Path(frm.cnn_face_detector_model_location()),
     )
-    return files
 
 
 def load_models(files: ModelFiles, *, cnn: bool) -> DlibModels:
