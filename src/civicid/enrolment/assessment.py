@@ -82,7 +82,7 @@ class LiveCheck:
             return Assessment("liveness_failed", liveness.reasons, self.threshold, timings_ms=timings)
 
         with clock("match"):
-            best = _best_frames([faces[0] for faces in followed if faces])
+            best = _best_frames(followed, liveness.best_frame, frontal_deg=self.liveness.frontal_max_abs_yaw_deg)
             if not best:
                 return Assessment("quality_failed", ("quality.no_acceptable_frame",), self.threshold,
                                   timings_ms=timings)
@@ -111,11 +111,19 @@ def _with_largest_embedded(engine: FaceEngine, image, faces: Sequence[Face]) -> 
     return (engine.embed(image, [ordered[0]])[0], *ordered[1:])
 
 
-def _best_frames(faces: list[Face]) -> list[Face]:
-    """The sharpest frontal frames that pass every quality check."""
-    acceptable = [face for face in faces if not face.quality.flags]
-    acceptable.sort(key=lambda face: (abs(face.quality.yaw_deg) > 10, -face.quality.sharpness))
-    return acceptable[:BEST_FRAMES]
+IMAGE_FLAGS = frozenset({"face_too_small", "blurry", "underexposed", "overexposed"})
+
+
+def _best_frames(followed: Sequence[tuple[Face, ...]], best_frame: int | None, *, frontal_deg: float) -> list[Face]:
+    """Liveness's best frame (frontal, sharp, eyes open), then the sharpest other near-frontal
+    frames without image-quality flags, up to BEST_FRAMES."""
+    if best_frame is None or not followed[best_frame]:
+        return []
+    chosen = [followed[best_frame][0]]
+    others = [faces[0] for i, faces in enumerate(followed) if faces and i != best_frame
+              and abs(faces[0].quality.yaw_deg) <= frontal_deg and not IMAGE_FLAGS & set(faces[0].quality.flags)]
+    others.sort(key=lambda face: -face.quality.sharpness)
+    return chosen + others[: BEST_FRAMES - 1]
 
 
 def _mean_embedding(faces: list[Face]) -> np.ndarray:
