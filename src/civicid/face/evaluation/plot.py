@@ -10,7 +10,7 @@ from typing import Mapping
 
 import numpy as np
 
-FLOOR = 1e-6  # log axes cannot show 0
+FLOOR = 1e-6  # log axes cannot show 0: a marked point at 0 is drawn here
 
 
 def plot_det(
@@ -28,7 +28,9 @@ def plot_det(
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     for label, (fmr, fnmr) in curves.items():
-        axes.plot(np.maximum(fmr, FLOOR), np.maximum(fnmr, FLOOR), label=label, linewidth=1.5)
+        fmr, fnmr = np.asarray(fmr), np.asarray(fnmr)
+        shown = (fmr > 0) & (fnmr > 0)  # the ends of the curve lie at 0, off a log axis
+        axes.plot(fmr[shown], fnmr[shown], label=label, linewidth=1.5)
     for label, (fmr, fnmr) in (marks or {}).items():
         axes.plot([max(fmr, FLOOR)], [max(fnmr, FLOOR)], marker="o", linestyle="none", label=label)
     axes.set_xscale("log")
