@@ -32,9 +32,9 @@ from rich.progress import track  # noqa: E402
 from civicid.enrolment.assessment import LiveCheck  # noqa: E402
 from civicid.enrolment.frames import Frame  # noqa: E402
 from civicid.face.challenge import Action  # noqa: E402
-from civicid.face.dlib_engine import DlibFaceEngine  # noqa: E402
 from civicid.face.liveness_types import LivenessPolicy  # noqa: E402
 from civicid.face.video import sample_frames  # noqa: E402
+from civicid.runtime import service_engine  # noqa: E402
 from civicid.settings import Settings  # noqa: E402
 
 OUT = Path(__file__).parent / "results"
@@ -73,7 +73,7 @@ def main() -> int:
         return 2
 
     settings = Settings()
-    engine = DlibFaceEngine(detector=settings.face_detector, quality_policy=settings.quality_policy)
+    engine = service_engine(settings)
     check = LiveCheck(engine=engine, threshold=settings.face_threshold, liveness=LivenessPolicy(min_frames=8),
                       max_bytes=settings.image_max_bytes, max_pixels=settings.image_max_pixels)
     frames, photo = _frames(clip)

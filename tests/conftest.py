@@ -113,11 +113,11 @@ def db_session(session_factory):
 
 @pytest.fixture(scope="session")
 def shared_face_engine():
-    from civicid.face.dlib_engine import DlibFaceEngine
+    from civicid.runtime import service_engine
     from civicid.settings import Settings
     from tests.support.faces import CachingEngine
 
-    return CachingEngine(DlibFaceEngine(quality_policy=Settings().quality_policy))
+    return CachingEngine(service_engine(Settings()))
 
 
 @pytest.fixture

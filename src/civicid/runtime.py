@@ -44,10 +44,7 @@ class Runtime:
         """Built on first use (loading dlib weights takes about a second)."""
         with self._lock:
             if self._face_engine is None:
-                from civicid.face.dlib_engine import DlibFaceEngine
-
-                self._face_engine = DlibFaceEngine(detector=self.settings.face_detector,
-                                                   quality_policy=self.settings.quality_policy)
+                self._face_engine = service_engine(self.settings)
             return self._face_engine
 
     @contextmanager
@@ -85,6 +82,14 @@ class Runtime:
         from civicid.registry.demo import DemoRegistry
 
         return DemoRegistry(session, self.vault(session), self.clock)
+
+
+def service_engine(settings: Settings) -> FaceEngine:
+    """The engine that sees live frames and registry photos."""
+    from civicid.face.dlib_engine import DlibFaceEngine
+
+    return DlibFaceEngine(detector=settings.face_detector, cnn_fallback=settings.face_cnn_fallback,
+                          quality_policy=settings.quality_policy)
 
 
 def build_runtime(
