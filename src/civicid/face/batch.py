@@ -22,7 +22,7 @@ from civicid.errors import CivicIDError
 from civicid.face.decode import decode_image
 from civicid.face.errors import ImageUnreadable
 from civicid.face.interfaces import FaceEngine
-from civicid.face.models import Quality, QualityPolicy
+from civicid.face.models import Quality
 from civicid.face.probe import primary_face, single_face
 
 Selection = Literal["primary", "single", "first"]
@@ -182,7 +182,3 @@ def encode_files(
             if progress:
                 progress(done, total)
     return [result for i in range(len(chunks)) for result in by_chunk[i]]
-
-
-def default_workers() -> int:
-    return max(1, os.cpu_count() or 1)
