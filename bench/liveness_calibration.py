@@ -24,11 +24,12 @@ from typing import Any
 import numpy as np
 
 from civicid.face.challenge import Action
-from civicid.face.dlib_engine import DlibFaceEngine
 from civicid.face.liveness import FrameObservation, LivenessPolicy, evaluate_liveness
 from civicid.face.liveness_observe import observe_frames
 from civicid.face.liveness_signals import ear_ratios
 from civicid.face.video import sample_frames
+from civicid.runtime import service_engine
+from civicid.settings import Settings
 
 RESULTS = Path(__file__).parent / "results"
 LIMITS = {"max_bytes": 10_000_000, "max_pixels": 10_000_000}
@@ -121,7 +122,7 @@ def main() -> None:
     args = parser.parse_args()
     videos = args.data.resolve() / "videos"
     policy = LivenessPolicy()
-    engine = DlibFaceEngine()
+    engine = service_engine(Settings())  # the engine that sees live frames
     engine.load()
     report: dict[str, Any] = {"fps": args.fps, "policy": {k: getattr(policy, k) for k in policy.__slots__}, "clips": {}}
     series: dict[str, dict[str, Any]] = {}

@@ -18,6 +18,8 @@ import pytest
 
 from civicid.face.challenge import Action
 from civicid.face.dlib_engine import DlibFaceEngine
+from civicid.runtime import service_engine
+from civicid.settings import Settings
 from civicid.face.liveness import (
     FrameObservation,
     LivenessPolicy,
@@ -45,7 +47,8 @@ Observe = Callable[..., tuple[FrameObservation, ...]]
 
 @pytest.fixture(scope="session")
 def engine() -> DlibFaceEngine:
-    return DlibFaceEngine()
+    """The engine the service runs on live frames (no CNN fallback)."""
+    return service_engine(Settings())
 
 
 @pytest.fixture(scope="session")
