@@ -16,6 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from civicid.face.models import QualityPolicy
 
+_POLICY = QualityPolicy()  # the defaults of the quality_* settings
 PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev", "placeholder"})
 
 # Calibrated with `civicid face eval` on ../shared/data (see docs/face-threshold.md): the largest
@@ -64,12 +65,12 @@ class Settings(BaseSettings):
     image_max_pixels: int = Field(40_000_000, ge=1024)
 
     # Quality thresholds for probe faces
-    quality_min_inter_eye_px: float = 28.0
-    quality_min_sharpness: float = 15.0
-    quality_min_brightness: float = 50.0
-    quality_max_brightness: float = 210.0
-    quality_max_abs_yaw_deg: float = 25.0
-    quality_max_abs_pitch_deg: float = 25.0
+    quality_min_inter_eye_px: float = _POLICY.min_inter_eye_px
+    quality_min_sharpness: float = _POLICY.min_sharpness
+    quality_min_brightness: float = _POLICY.min_brightness
+    quality_max_brightness: float = _POLICY.max_brightness
+    quality_max_abs_yaw_deg: float = _POLICY.max_abs_yaw_deg
+    quality_max_abs_pitch_deg: float = _POLICY.max_abs_pitch_deg
 
     @model_validator(mode="after")
     def _fail_closed(self) -> "Settings":

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import random
 from datetime import date, datetime, timezone
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa

@@ -9,6 +9,7 @@ from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from civicid.partners.errors import PartnerAuthFailed
 from civicid.partners.models import Partner
 from civicid.partners.service import PartnerService
 from civicid.runtime import Runtime
@@ -55,8 +56,6 @@ _basic = HTTPBasic(auto_error=False, realm="civicid-partners")
 
 def current_partner(runtime: RuntimeDep, session: SessionDep,
                     credentials: Annotated[HTTPBasicCredentials | None, Depends(_basic)]) -> Partner:
-    from civicid.partners.errors import PartnerAuthFailed
-
     if credentials is None:
         raise PartnerAuthFailed()
     return PartnerService(runtime, session).authenticate(credentials.username, credentials.password)

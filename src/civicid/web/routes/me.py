@@ -6,20 +6,11 @@ import base64
 
 from fastapi import APIRouter, Request
 
-from civicid.identity.sessions import SignInSessions
-from civicid.web.citizen_session import signed_in_citizen
+from civicid.web.citizen_session import signed_in_citizen_or_bearer
 from civicid.web.deps import RuntimeDep, SessionDep
 from civicid.web.errors import error_response
 
 router = APIRouter(prefix="/api/v1/me", tags=["citizen"])
-
-
-def current_citizen(request: Request, runtime, session):
-    """The signed-in citizen from the session cookie, or from ``Authorization: Bearer <session_token>``."""
-    header = request.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
-        return SignInSessions(session, runtime.clock).resolve(header[7:].strip())
-    return signed_in_citizen(request, runtime, session)
 
 
 @router.get("/history")
@@ -29,7 +20,7 @@ def history(request: Request, runtime: RuntimeDep, session: SessionDep):
     Check each one without trusting CivicID: ``leaf_hash = SHA-256(0x00 || leaf)``, then
     ``civicid.audit.proofs.verify_inclusion(leaf_hash, leaf_index, tree_size, inclusion_path,
     sth.sha256_root_hash)``, and the STH signature with the key at /api/v1/transparency/public-key."""
-    me = current_citizen(request, runtime, session)
+    me = signed_in_citizen_or_bearer(request, runtime, session)
     if me is None:
         return error_response(401, "auth.required", "Sign in to see your access history.")
     head, items = runtime.access_log(session).history(me.citizen_id)

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 
 from civicid import __version__
 from civicid.errors import CivicIDError
-from civicid.identity.sessions import COOKIE_NAME, SignInSessions
+from civicid.identity.sessions import COOKIE_NAME
 from civicid.oidc.discovery import (AUTHORIZE_PATH, CONSENT_PATH, DISCOVERY_PATH, JWKS_PATH, LOGOUT_PATH,
                                     TOKEN_PATH, USERINFO_PATH, issuer_of, openid_configuration)
 from civicid.oidc.errors import SignInRequired
@@ -24,7 +24,7 @@ from civicid.oidc.service import (ConsentNeeded, ErrorPage, LogoutConfirm, OidcP
 from civicid.oidc.starlette_adapter import (OAuthResponse, StarletteOAuth2Request, json_request, oauth2_request,
                                             read_oauth2_request, to_starlette)
 from civicid.runtime import Runtime
-from civicid.web.citizen_session import clear_session_cookie, signed_in_citizen
+from civicid.web.citizen_session import clear_session_cookie, signed_in_citizen, signed_in_citizen_or_bearer
 from civicid.web.deps import RuntimeDep, in_worker_thread
 from civicid.web.errors import error_response
 
@@ -170,12 +170,7 @@ async def logout(request: Request, runtime: RuntimeDep) -> Response:
 # --- the citizen's consents --------------------------------------------------------------------
 
 def _citizen(request: Request, runtime: Runtime, session):
-    """From the session cookie, or ``Authorization: Bearer <session_token>`` for API clients."""
-    header = request.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
-        signed = SignInSessions(session, runtime.clock).resolve(header[7:].strip())
-    else:
-        signed = signed_in_citizen(request, runtime, session)
+    signed = signed_in_citizen_or_bearer(request, runtime, session)
     if signed is None:
         raise SignInRequired()
     return signed
