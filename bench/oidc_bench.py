@@ -4,7 +4,7 @@ Run: .venv/bin/python bench/oidc_bench.py [--signins 600] [--tokens 600] [--conc
                                           [--max-seconds 60] [--database postgresql|sqlite]
 Writes bench/results/oidc_bench.json and oidc_bench.png.
 
-A real ``civicid serve`` (uvicorn, one process) listens on http://localhost:<free port> with a
+A real ``civicid serve --workers N`` (uvicorn, default 2 workers: one per core) listens on http://localhost:<free port> with a
 fresh CIVICID_HOME and a fresh database: PostgreSQL (the production store; a new database
 ``civicid_oidc_bench`` at CIVICID_BENCH_POSTGRES_URL, default postgres@127.0.0.1:5432) or SQLite in
 the home (then use --concurrency 1: concurrent writers get "database is locked" from SQLite's
@@ -92,12 +92,29 @@ class Setup:
 
 
 def process_cpu_s(pid: int) -> float | None:
-    """User + system CPU seconds of a process (Linux /proc), None elsewhere."""
+    """User + system CPU seconds of a process and its live descendants (uvicorn's workers),
+    from Linux /proc; None elsewhere."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     except OSError:
         return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(process_cpu_s(int(child)) or 0.0 for child in children)
+
+
+def postgres_cpu_s() -> float:
+    """CPU seconds of every running PostgreSQL process (the pool keeps its backends alive)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            name, rest = stat.read_text().split(" (", 1)[1].rsplit(")", 1)
+        except (OSError, IndexError, ValueError):
+            continue
+        if name == "postgres":
+            fields = rest.split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -137,7 +154,7 @@ def drop_postgres() -> None:
     _postgres_admin('DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
 
 
-def prepare(citizens: int, database_url: str | None) -> Setup:
+def prepare(citizens: int, database_url: str | None, *, workers: int = 1) -> Setup:
     from civicid.identity.passkeys import PasskeyService
     from civicid.identity.service import CitizenService
     from civicid.ids import generate_id_number, parse_id_number
@@ -147,7 +164,7 @@ def prepare(citizens: int, database_url: str | None) -> Setup:
     from civicid.runtime import build_runtime
 
     home = Path(tempfile.mkdtemp(prefix="civicid-oidc-bench-"))
-    server = LiveServer(home=home, port=free_port(), database_url=database_url)
+    server = LiveServer(home=home, port=free_port(), database_url=database_url, workers=workers)
     runtime = build_runtime(server.settings())
     rng = random.Random(20261123)
     today = runtime.clock.now().date()
@@ -366,7 +383,7 @@ def plot(result: dict, path: Path) -> None:
     left.bar([i + 0.2 for i in x], p95, width=0.4, label="p95")
     left.set_xticks(list(x), names, rotation=20)
     left.set_ylabel("ms")
-    cpu = result["signins"].get("server_cpu_ms_per_signin")
+    cpu = result["signins"].get("cpu_ms_per_signin", {}).get("server")
     left.set_title(f"Complete sign-in: {result['signins']['per_second']} /s, "
                    f"p50 {result['signins']['latency']['p50_ms']} ms, p95 {result['signins']['latency']['p95_ms']} ms"
                    + (f"\nserver CPU {cpu} ms per sign-in" if cpu else ""), fontsize=10)
@@ -387,18 +404,22 @@ def plot(result: dict, path: Path) -> None:
 
 
 async def run(args) -> dict:
-    setup = prepare(args.citizens, fresh_postgres() if args.database == "postgresql" else None)
+    setup = prepare(args.citizens, fresh_postgres() if args.database == "postgresql" else None,
+                    workers=args.workers)
     setup.server.start()
     try:
         await warm_up(setup, args.concurrency)
         pid = setup.server.process.pid
-        cpu_before, server_before = time.process_time(), process_cpu_s(pid)
+        cpu_before, server_before, pg_before = time.process_time(), process_cpu_s(pid), postgres_cpu_s()
         signins = await complete_signins(setup, total=args.signins, concurrency=args.concurrency,
                                          max_seconds=args.max_seconds)
-        server_after = process_cpu_s(pid)
-        if server_before is not None and signins["latency"]["count"]:
-            signins["server_cpu_ms_per_signin"] = round(
-                (server_after - server_before) * 1000 / signins["latency"]["count"], 1)
+        server_after, pg_after, client_after = process_cpu_s(pid), postgres_cpu_s(), time.process_time()
+        count = signins["latency"]["count"]
+        if server_before is not None and count:
+            signins["cpu_ms_per_signin"] = {
+                "server": round((server_after - server_before) * 1000 / count, 1),
+                "postgresql": round((pg_after - pg_before) * 1000 / count, 1),
+                "load_generator": round((client_after - cpu_before) * 1000 / count, 1)}
         token = await token_endpoint(setup, total=args.tokens, concurrency=args.concurrency,
                                      max_seconds=args.max_seconds)
         client_cpu = time.process_time() - cpu_before
@@ -413,7 +434,8 @@ async def run(args) -> dict:
     return {
         "config": {"signins": args.signins, "tokens": args.tokens, "concurrency": args.concurrency,
                    "citizens": args.citizens, "max_seconds": args.max_seconds,
-                   "database": args.database, "server": "civicid serve (uvicorn, 1 process)"},
+                   "database": args.database, "workers": args.workers,
+                   "server": f"civicid serve --workers {args.workers} (uvicorn, httptools, uvloop)"},
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
         "signins": signins,
         "token": token,
@@ -429,6 +451,7 @@ def main() -> None:
     parser.add_argument("--signins", type=int, default=600, help="complete sign-ins to time (at most)")
     parser.add_argument("--tokens", type=int, default=600, help="token requests to time (at most)")
     parser.add_argument("--concurrency", type=int, default=4, help="concurrent clients (4 gave the most sign-ins/s on 2 cores)")
+    parser.add_argument("--workers", type=int, default=2, help="server worker processes (one per core)")
     parser.add_argument("--citizens", type=int, default=32, help="citizens (each with one passkey)")
     parser.add_argument("--max-seconds", type=float, default=60.0, help="time limit of each timed phase")
     parser.add_argument("--database", choices=("postgresql", "sqlite"), default="postgresql",

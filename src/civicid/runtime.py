@@ -5,12 +5,13 @@ Tests build a Runtime with their own session factory, clock, key provider or fac
 
 from __future__ import annotations
 
+import logging
 import random
 import secrets
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Iterator, Literal
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -36,6 +37,9 @@ class Runtime:
     clock: Clock = field(default_factory=SystemClock)
     random: random.Random = field(default_factory=secrets.SystemRandom)
     engine: Engine | None = None
+    # "inline": events recorded by a unit of work enter the log's tree right after its commit (the
+    # CLI, tests); "background": a LogSequencer does it within the merge delay (the server).
+    log_sequencing: Literal["inline", "background"] = "inline"
     _face_engine: FaceEngine | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -52,18 +56,44 @@ class Runtime:
         """One unit of work. A domain error is an outcome, not a crash: what the domain wrote
         before raising it (a counted attempt, a shredded session) is committed; anything
         unexpected rolls back."""
+        from civicid.audit.service import PENDING_FLAG
+
         session = self.sessions()
+        committed = False
         try:
             yield session
             session.commit()
+            committed = True
         except CivicIDError:
             session.commit()
+            committed = True
             raise
         except BaseException:
             session.rollback()
             raise
         finally:
+            recorded = committed and session.info.pop(PENDING_FLAG, False)
             session.close()
+            if recorded and self.log_sequencing == "inline":
+                self._sequence_after_commit()
+
+    def sequence_log(self) -> int:
+        """Move every pending event into the log's tree (in batches, one transaction each)."""
+        from civicid.audit.service import SEQUENCE_BATCH
+
+        total = 0
+        while True:
+            with self.transaction() as session:
+                moved = self.access_log(session).sequence(limit=SEQUENCE_BATCH)
+            total += moved
+            if moved < SEQUENCE_BATCH:
+                return total
+
+    def _sequence_after_commit(self) -> None:
+        try:
+            self.sequence_log()
+        except Exception:  # the events are committed in the outbox; the next sequencing takes them
+            logging.getLogger("civicid.audit").exception("Sequencing the log after a commit failed")
 
     def access_log(self, session: Session) -> "AccessLog":
         from civicid.audit.service import AccessLog

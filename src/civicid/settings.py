@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     partner_requests_per_minute: int = Field(60, ge=1)
     partner_requests_per_id_per_hour: int = Field(10, ge=1)
     official_reads_per_hour: int = Field(10, ge=1)
+    log_merge_delay_ms: int = Field(100, ge=10, le=60_000, description=(
+        "How often the server moves recorded events into the transparency log's tree."))
     keep_face_template: bool = False
 
     # Face engine

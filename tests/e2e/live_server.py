@@ -42,6 +42,7 @@ class LiveServer:
     home: Path
     port: int
     database_url: str | None = None  # SQLite in ``home`` unless given
+    workers: int = 1
     process: subprocess.Popen | None = None
 
     @property
@@ -64,7 +65,8 @@ class LiveServer:
     def start(self, *, timeout_s: float = 60.0) -> None:
         civicid = shutil.which("civicid", path=str(Path(sys.executable).parent)) or "civicid"
         self.log = open(self.home / "server.log", "wb")
-        self.process = subprocess.Popen([civicid, "serve", "--host", "localhost", "--port", str(self.port)],
+        self.process = subprocess.Popen([civicid, "serve", "--host", "localhost", "--port", str(self.port),
+                                         "--workers", str(self.workers)],
                                         env=self.environment(), stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:

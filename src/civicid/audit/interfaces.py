@@ -66,12 +66,13 @@ class LogStore(NodeReader, Protocol):
         """Entries with ``start <= index < stop`` that exist, in index order."""
         ...
 
-    def append(self, entry: StoredEntry, nodes: Mapping[NodeKey, bytes]) -> None:
-        """Atomically insert ``entry`` and the ``nodes`` it completed (one transaction).
+    def append(self, entries: Sequence[StoredEntry], nodes: Mapping[NodeKey, bytes]) -> None:
+        """Atomically insert ``entries`` (consecutive indexes, the first one ``size()``) and the
+        ``nodes`` they completed (one transaction).
 
         Must raise :class:`civicid.audit.errors.AppendConflict` — and write nothing — if an entry
-        with ``entry.index`` already exists (in SQL: the primary key violation of a concurrent
-        writer, rolled back to a savepoint). The log then re-reads and retries, so concurrent API
-        replicas never fork the tree.
+        with one of those indexes already exists (in SQL: the primary key violation of a
+        concurrent writer, rolled back to a savepoint). The log then re-reads and retries, so
+        concurrent API replicas never fork the tree.
         """
         ...

@@ -103,17 +103,22 @@ class MemoryLogStore:
     def get_nodes(self, keys: Collection[NodeKey]) -> Mapping[NodeKey, bytes]:
         return self.nodes.get_many(keys)
 
-    def append(self, entry: StoredEntry, nodes: Mapping[NodeKey, bytes]) -> None:
-        if entry.index != len(self._data):
-            raise AppendConflict(f"Entry {entry.index} cannot follow {len(self._data)} entries.")
-        if len(entry.root_hash) != HASH_SIZE or len(entry.signature) != SIGNATURE_SIZE:
+    def append(self, entries: Sequence[StoredEntry], nodes: Mapping[NodeKey, bytes]) -> None:
+        if [entry.index for entry in entries] != list(range(len(self._data), len(self._data) + len(entries))):
+            raise AppendConflict(f"Entries {[e.index for e in entries]} cannot follow {len(self._data)} entries.")
+        if any(len(e.root_hash) != HASH_SIZE or len(e.signature) != SIGNATURE_SIZE for e in entries):
             raise CorruptStore("A stored head has a 32-byte root and a 64-byte signature.")
-        for (level, index), digest in nodes.items():
-            if index != self.nodes.count(level) or len(digest) != HASH_SIZE:
-                raise CorruptStore(f"Node ({level}, {index}) is not the next node of level {level}.")
+        for level in {level for level, _ in nodes}:
+            indexes = sorted(index for lv, index in nodes if lv == level)
+            first = self.nodes.count(level)
+            if indexes != list(range(first, first + len(indexes))):
+                raise CorruptStore(f"Nodes {indexes} are not the next nodes of level {level}.")
+        if any(len(digest) != HASH_SIZE for digest in nodes.values()):
+            raise CorruptStore("A node hash is 32 bytes.")
         for (level, index), digest in sorted(nodes.items()):
             self.nodes.set(level, index, digest)
-        self._data.append(bytes(entry.data))
-        self._timestamps.append(entry.timestamp_ms)
-        self._roots += entry.root_hash
-        self._signatures += entry.signature
+        for entry in entries:
+            self._data.append(bytes(entry.data))
+            self._timestamps.append(entry.timestamp_ms)
+            self._roots += entry.root_hash
+            self._signatures += entry.signature

@@ -34,3 +34,15 @@ class LogNode(Base):
     level: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True, autoincrement=False)
     index: Mapped[int] = mapped_column("idx", BigInt, primary_key=True, autoincrement=False)
     hash: Mapped[bytes] = mapped_column(sa.LargeBinary(32))
+
+
+class PendingEvent(Base):
+    """An event recorded in the same transaction as its action, waiting for the sequencer to give
+    it an index and a signed tree head (RFC 9162's merge delay, kept to a fraction of a second)."""
+
+    __tablename__ = "audit_pending"
+
+    id: Mapped[int] = mapped_column(BigInt, primary_key=True, autoincrement=True)
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    citizen_ref: Mapped[str] = mapped_column(sa.String(128), index=True)
+    recorded_ms: Mapped[int] = mapped_column(sa.BigInteger)

@@ -1,7 +1,11 @@
 """Recording accesses to citizens' data, and showing citizens their own history with proofs.
 
 Each domain records its events through ``AccessLog.record`` in the same transaction as the action
-(DESIGN.md principle 5): if the action rolls back, so does its log entry, and vice versa.
+(DESIGN.md principle 5): if the action rolls back, so does its event, and vice versa. The event
+waits in ``audit_pending`` (an outbox) until ``AccessLog.sequence`` gives it an index and a signed
+tree head: right after the commit (the CLI, tests) or within the server's merge delay
+(:class:`civicid.audit.sequencer.LogSequencer`). Requests then never queue for the log's tail,
+and a burst of events costs one tree write.
 """
 
 from __future__ import annotations
@@ -13,16 +17,18 @@ from sqlalchemy.orm import Session
 
 from civicid.audit.events import EventTag, LogEvent
 from civicid.audit.merkle import leaf_hash
-from civicid.audit.models import LogEntry
+from civicid.audit.models import LogEntry, PendingEvent
 from civicid.audit.proofs import InclusionProof
 from civicid.audit.sql_store import SqlLogStore
 from civicid.audit.sth import SignedTreeHead
-from civicid.audit.tree import AppendResult, TransparencyLog
+from civicid.audit.tree import TransparencyLog
 from civicid.clock import Clock
 from civicid.vault.interfaces import KeyProvider
 
 LOG_KEY_PURPOSE = "transparency_log"
 MAX_HISTORY = 1000
+SEQUENCE_BATCH = 500
+PENDING_FLAG = "civicid.audit.pending"  # in Session.info: this unit of work recorded events
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,8 +39,8 @@ class HistoryItem:
     proof: InclusionProof
 
 
-def open_log(session: Session, keys: KeyProvider, clock: Clock, *, for_append: bool = False) -> TransparencyLog:
-    return TransparencyLog(SqlLogStore(session, for_append=for_append), keys.signing_key(LOG_KEY_PURPOSE),
+def open_log(session: Session, keys: KeyProvider, clock: Clock) -> TransparencyLog:
+    return TransparencyLog(SqlLogStore(session), keys.signing_key(LOG_KEY_PURPOSE),
                            clock_ms=lambda: int(clock.now().timestamp() * 1000))
 
 
@@ -42,16 +48,33 @@ class AccessLog:
     def __init__(self, session: Session, keys: KeyProvider, clock: Clock) -> None:
         self._session = session
         self._clock = clock
-        self.log = open_log(session, keys, clock, for_append=True)
+        self.log = open_log(session, keys, clock)
 
-    def record(self, tag: EventTag, *, actor: str, citizen_id: str, purpose: str = "") -> AppendResult:
-        event = LogEvent(tag=tag, actor=actor, citizen_ref=citizen_id, purpose=purpose,
-                         occurred_at=self._clock.now())
-        return self.log.append(event)
+    def record(self, tag: EventTag, *, actor: str, citizen_id: str, purpose: str = "") -> None:
+        now = self._clock.now()
+        event = LogEvent(tag=tag, actor=actor, citizen_ref=citizen_id, purpose=purpose, occurred_at=now)
+        self._session.execute(sa.insert(PendingEvent).values(
+            data=event.to_bytes(), citizen_ref=citizen_id, recorded_ms=int(now.timestamp() * 1000)))
+        self._session.info[PENDING_FLAG] = True
 
-    def history(self, citizen_id: str) -> tuple[SignedTreeHead, list[HistoryItem]]:
+    def sequence(self, *, limit: int = SEQUENCE_BATCH) -> int:
+        """Append up to ``limit`` pending events to the tree, oldest first, and return how many.
+        Returns 0 at once if another sequencer holds the tail: it will take these too."""
+        store = SqlLogStore(self._session)
+        if not store.try_lock_tail():
+            return 0
+        pending = self._session.execute(
+            sa.select(PendingEvent.id, PendingEvent.data).order_by(PendingEvent.id).limit(limit)).all()
+        if not pending:
+            return 0
+        self.log.append_leaves([data for _, data in pending])
+        self._session.execute(sa.delete(PendingEvent).where(PendingEvent.id.in_([id_ for id_, _ in pending])))
+        return len(pending)
+
+    def history(self, citizen_id: str) -> tuple[SignedTreeHead, list[HistoryItem], list[LogEvent]]:
         """Every event about one citizen (newest last), each with its inclusion proof in the
-        current signed tree head. The citizen can check every proof without trusting us."""
+        current signed tree head, and the events still waiting for the sequencer. The citizen can
+        check every proof without trusting us."""
         head = self.log.signed_tree_head()
         rows = self._session.execute(
             sa.select(LogEntry.index, LogEntry.data).where(LogEntry.citizen_ref == citizen_id,
@@ -60,4 +83,7 @@ class AccessLog:
         ).all()
         items = [HistoryItem(index, LogEvent.from_bytes(data), leaf_hash(data),
                              self.log.inclusion_proof(index, head.tree_size)) for index, data in rows]
-        return head, items
+        pending = self._session.scalars(
+            sa.select(PendingEvent.data).where(PendingEvent.citizen_ref == citizen_id)
+            .order_by(PendingEvent.id).limit(MAX_HISTORY)).all()
+        return head, items, [LogEvent.from_bytes(data) for data in pending]

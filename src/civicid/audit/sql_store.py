@@ -1,5 +1,5 @@
-"""The transparency log's ``LogStore`` over two tables, inside the caller's transaction, so an
-event commits or rolls back together with the action it records."""
+"""The transparency log's ``LogStore`` over two tables, inside the caller's transaction (the
+sequencer's, which moves events from ``audit_pending`` into the tree)."""
 
 from __future__ import annotations
 
@@ -14,24 +14,23 @@ from civicid.audit.interfaces import StoredEntry
 from civicid.audit.merkle import NodeKey
 from civicid.audit.models import LogEntry, LogNode
 
-
 # Any constant shared by every replica: the key of PostgreSQL's advisory lock on the log's tail.
 TAIL_LOCK_KEY = 0x43495649_4C4F47  # "CIVI" "LOG"
 
 
 class SqlLogStore:
-    """``for_append`` stores lock the log's tail for the rest of the transaction before they read
-    its size (PostgreSQL advisory lock; SQLite has a single writer anyway). Concurrent writers
-    then queue instead of racing for the same index and retrying after their insert fails."""
-
-    def __init__(self, session: Session, *, for_append: bool = False) -> None:
+    def __init__(self, session: Session) -> None:
         self._session = session
-        self._lock_tail = for_append
+
+    def try_lock_tail(self) -> bool:
+        """Take the log's tail for the rest of the transaction, or answer False at once if another
+        sequencer has it (PostgreSQL advisory lock; SQLite's ``BEGIN IMMEDIATE`` already made this
+        transaction the only writer). Sequencers then never queue, and never race for an index."""
+        if self._session.get_bind().dialect.name != "postgresql":
+            return True
+        return bool(self._session.scalar(sa.select(sa.func.pg_try_advisory_xact_lock(TAIL_LOCK_KEY))))
 
     def size(self) -> int:
-        if self._lock_tail and self._session.get_bind().dialect.name == "postgresql":
-            self._session.execute(sa.select(sa.func.pg_advisory_xact_lock(TAIL_LOCK_KEY)))
-            self._lock_tail = False
         last = self._session.scalar(sa.select(sa.func.max(LogEntry.index)))
         return 0 if last is None else last + 1
 
@@ -51,15 +50,17 @@ class SqlLogStore:
         ).all()
         return {(level, index): digest for level, index, digest in rows}
 
-    def append(self, entry: StoredEntry, nodes: Mapping[NodeKey, bytes]) -> None:
-        event = LogEvent.from_bytes(entry.data)
+    def append(self, entries: Sequence[StoredEntry], nodes: Mapping[NodeKey, bytes]) -> None:
+        rows = []
+        for entry in entries:
+            event = LogEvent.from_bytes(entry.data)
+            rows.append({"index": entry.index, "data": entry.data, "timestamp_ms": entry.timestamp_ms,
+                         "root_hash": entry.root_hash, "signature": entry.signature,
+                         "citizen_ref": event.citizen_ref, "tag": str(event.tag)})
         try:
             with self._session.begin_nested():
-                self._session.add(LogEntry(index=entry.index, data=entry.data, timestamp_ms=entry.timestamp_ms,
-                                           root_hash=entry.root_hash, signature=entry.signature,
-                                           citizen_ref=event.citizen_ref, tag=str(event.tag)))
-                self._session.add_all(LogNode(level=level, index=index, hash=digest)
-                                      for (level, index), digest in nodes.items())
-                self._session.flush()
+                self._session.execute(sa.insert(LogEntry), rows)
+                self._session.execute(sa.insert(LogNode), [{"level": level, "index": index, "hash": digest}
+                                                           for (level, index), digest in nodes.items()])
         except sa.exc.IntegrityError as exc:
             raise AppendConflict() from exc

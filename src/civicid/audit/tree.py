@@ -5,6 +5,7 @@ Cost model (n = log size, all independent of history):
 
 * append: one read of the O(log n) perfect subtrees on the tree's right edge, O(log n) hashes
   (amortised 2), one Ed25519 signature, one atomic write of the entry and the nodes it completed;
+  a run of k entries (``append_leaves``) costs one read and one write, k signatures;
 * root, inclusion proof, consistency proof for *any* tree size <= n: one read of O(log n) nodes.
 
 The whole tree is never recomputed; only :mod:`civicid.audit.verify` does that, on purpose.
@@ -74,28 +75,39 @@ class TransparencyLog:
 
     def append_leaf(self, data: bytes) -> AppendResult:
         """Append raw leaf bytes; sign and store the tree head for the new size with the entry."""
-        digest = leaf_hash(data)
+        return self.append_leaves([data])[0]
+
+    def append_leaves(self, leaves: Sequence[bytes]) -> list[AppendResult]:
+        """Append a run of leaves in one write, signing a tree head for every new size, so each
+        entry still carries the head of the tree it completed."""
+        if not leaves:
+            return []
         for _ in range(self._max_attempts):
-            size = self._store.size()
-            right_edge = self._read(perfect_subtrees(0, size))
-            completed: dict[NodeKey, bytes] = {(0, size): digest}
-            # The trailing 1 bits of `size` are the perfect subtrees the new leaf completes; their
-            # left halves are the smallest subtrees on the right edge, popped smallest first.
-            acc, level, index = digest, 0, size
-            while index & 1:
-                acc = node_hash(right_edge.pop(), acc)
-                level, index = level + 1, index >> 1
-                completed[(level, index)] = acc
-            right_edge.append(acc)
-            head = sign_tree_head(
-                self._key, tree_size=size + 1, timestamp_ms=self._clock_ms(), root_hash=fold(right_edge)
-            )
-            entry = StoredEntry(size, data, head.timestamp_ms, head.root_hash, head.signature)
+            start = self._store.size()
+            right_edge = self._read(perfect_subtrees(0, start))
+            completed: dict[NodeKey, bytes] = {}
+            entries, results = [], []
+            for size, data in enumerate(leaves, start):
+                digest = leaf_hash(data)
+                completed[(0, size)] = digest
+                # The trailing 1 bits of `size` are the perfect subtrees the new leaf completes;
+                # their left halves are the smallest subtrees on the right edge, popped smallest first.
+                acc, level, index = digest, 0, size
+                while index & 1:
+                    acc = node_hash(right_edge.pop(), acc)
+                    level, index = level + 1, index >> 1
+                    completed[(level, index)] = acc
+                right_edge.append(acc)
+                head = sign_tree_head(
+                    self._key, tree_size=size + 1, timestamp_ms=self._clock_ms(), root_hash=fold(right_edge)
+                )
+                entries.append(StoredEntry(size, data, head.timestamp_ms, head.root_hash, head.signature))
+                results.append(AppendResult(index=size, leaf_hash=digest, head=head))
             try:
-                self._store.append(entry, completed)
+                self._store.append(entries, completed)
             except AppendConflict:
                 continue
-            return AppendResult(index=size, leaf_hash=digest, head=head)
+            return results
         raise AppendConflict(f"Gave up after {self._max_attempts} concurrent append conflicts.")
 
     # --- reading ------------------------------------------------------------------------------

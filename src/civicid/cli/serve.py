@@ -13,6 +13,14 @@ def serve(
     """Start the CivicID web service (default http://localhost:8000)."""
     import uvicorn
 
-    Settings()  # fail closed here, with a clear message, before any worker starts
+    from civicid.runtime import build_runtime
+
+    # Fail closed here, with a clear message, and migrate the database and create the keyring
+    # once, before any worker starts (workers starting together would race to do it).
+    runtime = build_runtime(Settings())
+    if runtime.engine is not None:
+        runtime.engine.dispose()
+    # No access log: its lines carry client addresses, which are personal data (DESIGN.md);
+    # httptools and uvloop halve the HTTP layer's CPU per request compared with h11 and asyncio.
     uvicorn.run("civicid.web.app:app_from_environment", factory=True, host=host, port=port, workers=workers,
-                log_level="info")
+                log_level="info", access_log=False, http="httptools", loop="uvloop")

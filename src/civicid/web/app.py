@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from civicid import __version__
+from civicid.audit.sequencer import LogSequencer
 from civicid.runtime import Runtime, build_runtime
 from civicid.settings import Settings
 from civicid.web.errors import install_error_handlers
@@ -22,14 +23,21 @@ WEB_DIR = Path(__file__).parent
 
 def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI:
     """Build the ASGI app. The database, keys and face models start in the lifespan (or come in
-    as ``runtime``, for tests); nothing happens at import."""
+    as ``runtime``, for tests); nothing happens at import. A runtime built here sequences the
+    transparency log in the background; one passed in keeps its own mode."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        sequencer = None
         if getattr(app.state, "runtime", None) is None:
             app.state.runtime = build_runtime(settings)
+            app.state.runtime.log_sequencing = "background"
+            sequencer = LogSequencer(app.state.runtime, interval_s=settings.log_merge_delay_ms / 1000)
+            sequencer.start()
         logging.getLogger("civicid").info("CivicID %s starting (%s)", __version__, settings.environment)
         yield
+        if sequencer is not None:
+            sequencer.stop()
         if app.state.runtime.engine is not None:
             app.state.runtime.engine.dispose()
 

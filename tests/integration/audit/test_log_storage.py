@@ -30,7 +30,7 @@ def filled(db_session, keys):
     for i in range(SIZE):
         log.record(EventTag.PARTNER_CITIZEN_VERIFY, actor=f"partner:p{i % 3}", citizen_id=f"c{i % 4}",
                    purpose=f"check {i}")
-    db_session.flush()
+    assert [log.sequence(limit=5) for _ in range(4)] == [5, 5, 2, 0]  # batches, as the server's sequencer
     return db_session
 
 
@@ -40,7 +40,8 @@ def _verify(session, keys, **kwargs):
 
 def test_untouched_log_verifies_and_proofs_check_with_the_rfc_reference(filled, keys):
     assert _verify(filled, keys).ok
-    head, items = AccessLog(filled, keys, CLOCK).history("c1")
+    head, items, pending = AccessLog(filled, keys, CLOCK).history("c1")
+    assert pending == []
     leaves = [row[0] for row in filled.execute(sa.text("SELECT data FROM audit_entries ORDER BY idx"))]
     assert rfc.mth([bytes(leaf) for leaf in leaves]) == head.root_hash
     assert [item.index for item in items] == [1, 5, 9]
@@ -112,7 +113,20 @@ def test_event_rolls_back_with_the_action(session_factory, keys):
             AccessLog(session, keys, CLOCK).record(EventTag.CITIZEN_SELF_EXPORT, actor="citizen", citizen_id="c9")
             raise RuntimeError("the action failed")
     with session_factory() as session:
+        assert session.scalar(sa.text("SELECT count(*) FROM audit_pending")) == 0
+        assert AccessLog(session, keys, CLOCK).sequence() == 0
         assert session.scalar(sa.text("SELECT count(*) FROM audit_entries")) == 0
+
+
+def test_a_recorded_event_waits_in_the_outbox_and_shows_as_pending(db_session, keys):
+    log = AccessLog(db_session, keys, CLOCK)
+    log.record(EventTag.CITIZEN_SELF_EXPORT, actor="citizen", citizen_id="c7", purpose="export")
+    head, items, pending = log.history("c7")
+    assert head.tree_size == 0 and items == []
+    assert [(event.tag, event.purpose) for event in pending] == [(EventTag.CITIZEN_SELF_EXPORT, "export")]
+    assert log.sequence() == 1
+    head, items, pending = log.history("c7")
+    assert head.tree_size == 1 and [item.event.purpose for item in items] == ["export"] and pending == []
 
 
 def test_a_forged_subtree_hash_is_caught(filled, keys):
@@ -122,18 +136,25 @@ def test_a_forged_subtree_hash_is_caught(filled, keys):
     assert "audit.node_mismatch" in {p.code.value for p in result.problems}
 
 
-def test_concurrent_writers_queue_for_the_tail_without_conflicts(db_engine, keys):
-    """Real concurrent transactions (not the rolled-back test one): every append lands, in order."""
+def test_concurrent_writers_and_sequencers_never_fork_the_log(db_engine, keys):
+    """Real concurrent transactions (not the rolled-back test one): four threads record events and
+    sequence after each commit, as the CLI does, while a fifth sequences in a loop, as the server
+    does. Every event lands exactly once and the log verifies."""
     import threading
 
     from sqlalchemy.orm import Session
 
-    if db_engine.dialect.name != "postgresql":
-        pytest.skip("SQLite has a single writer; the tail lock is PostgreSQL's")
-    with db_engine.begin() as conn:
-        conn.execute(sa.text("DELETE FROM audit_nodes"))
-        conn.execute(sa.text("DELETE FROM audit_entries"))
-    errors = []
+    def clear():
+        with db_engine.begin() as conn:
+            for table in ("audit_nodes", "audit_entries", "audit_pending"):
+                conn.execute(sa.text(f"DELETE FROM {table}"))
+
+    def sequence() -> int:
+        with Session(db_engine) as session, session.begin():
+            return AccessLog(session, keys, CLOCK).sequence(limit=7)
+
+    clear()
+    errors, writing = [], threading.Event()
 
     def writer(n: int) -> None:
         try:
@@ -141,20 +162,35 @@ def test_concurrent_writers_queue_for_the_tail_without_conflicts(db_engine, keys
                 with Session(db_engine) as session, session.begin():
                     AccessLog(session, keys, CLOCK).record(EventTag.CITIZEN_SELF_EXPORT, actor="citizen",
                                                            citizen_id=f"w{n}-{i}")
+                sequence()
         except Exception as exc:  # noqa: BLE001 - collected and asserted below
             errors.append(exc)
 
+    def background() -> None:
+        try:
+            while writing.is_set():
+                sequence()
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    writing.set()
     threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
-    for thread in threads:
+    sequencer = threading.Thread(target=background)
+    for thread in [*threads, sequencer]:
         thread.start()
     for thread in threads:
         thread.join()
+    writing.clear()
+    sequencer.join()
     try:
         assert errors == []
+        while sequence():  # a writer's own attempt may have found the tail taken
+            pass
         with Session(db_engine) as session:
-            result = _verify(session, keys)
-            assert result.ok and result.tree_size == 40
+            assert _verify(session, keys).ok
+            refs = [LogEvent.from_bytes(bytes(data)).citizen_ref
+                    for (data,) in session.execute(sa.text("SELECT data FROM audit_entries ORDER BY idx"))]
+            assert sorted(refs) == sorted(f"w{n}-{i}" for n in range(4) for i in range(10))
+            assert session.scalar(sa.text("SELECT count(*) FROM audit_pending")) == 0
     finally:
-        with db_engine.begin() as conn:
-            conn.execute(sa.text("DELETE FROM audit_nodes"))
-            conn.execute(sa.text("DELETE FROM audit_entries"))
+        clear()

@@ -55,7 +55,7 @@ def test_register_after_face_session_then_sign_in_with_the_passkey(h, authentica
     assert registered.status_code == 201, registered.text
     assert h.client.get("/api/v1/passkeys").json()["passkeys"][0]["transports"] == ["internal"]
     with h.runtime.transaction() as session:
-        _, history = h.runtime.access_log(session).history(citizen_id)
+        _, history, _ = h.runtime.access_log(session).history(citizen_id)
     assert [item.event.tag for item in history] == [EventTag.CITIZEN_SELF_PASSKEY_ADDED]
 
     assert h.client.post("/api/v1/signout").status_code == 204

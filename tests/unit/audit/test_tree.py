@@ -146,13 +146,13 @@ class RacingStore(MemoryLogStore):
         self.rival_writing = False
         self.rival = TransparencyLog(self, rival_key, clock_ms=lambda: 5)
 
-    def append(self, entry: StoredEntry, nodes):
+    def append(self, entries, nodes):
         if self.races and not self.rival_writing:
             self.races -= 1
             self.rival_writing = True
             self.rival.append_leaf(b"rival")
             self.rival_writing = False
-        super().append(entry, nodes)
+        super().append(entries, nodes)
 
 
 def test_concurrent_append_conflicts_are_retried_on_fresh_state(log_key):
@@ -177,7 +177,7 @@ def test_memory_store_refuses_an_append_at_a_taken_index(build_log):
     _, store = build_log(3)
     row = store.get_entries(2, 3)[0]
     with pytest.raises(AppendConflict):
-        store.append(row, {})
+        store.append([row], {})
 
 
 def test_missing_nodes_surface_as_corrupt_store(log_key):
@@ -189,3 +189,32 @@ def test_missing_nodes_surface_as_corrupt_store(log_key):
     log.append_leaf(b"first")  # size 0: nothing to read
     with pytest.raises(CorruptStore):
         log.append_leaf(b"second")
+
+
+@pytest.mark.parametrize("start, batch", [(0, 1), (0, 7), (5, 3), (8, 8), (13, 20)])
+def test_a_batch_append_stores_what_one_by_one_appends_would(log_key, start, batch):
+    """The sequencer appends runs of events; every entry must still carry the head of its own size
+    and the nodes must be those of single appends."""
+    leaves = [make_event(i).to_bytes() for i in range(start + batch)]
+    single, batched = MemoryLogStore(), MemoryLogStore()
+    one_by_one = TransparencyLog(single, log_key, clock_ms=lambda: 9)
+    in_runs = TransparencyLog(batched, log_key, clock_ms=lambda: 9)
+    for leaf in leaves:
+        one_by_one.append_leaf(leaf)
+    for leaf in leaves[:start]:
+        in_runs.append_leaf(leaf)
+    results = in_runs.append_leaves(leaves[start:])
+    assert [r.index for r in results] == list(range(start, start + batch))
+    assert batched.get_entries(0, len(leaves)) == single.get_entries(0, len(leaves))
+    every_node = [(level, index) for level in range(6) for index in range(len(leaves) >> level)]
+    assert batched.get_nodes(every_node) == single.get_nodes(every_node)
+    for result in results:
+        assert result.head.root_hash == ref.mth(leaves[:result.index + 1])
+        assert verify_tree_head(result.head, log_key.public_key())
+
+
+def test_the_memory_store_refuses_a_batch_that_skips_an_index(build_log):
+    log, store = build_log(2)
+    entries = log.entries(0, 2)
+    with pytest.raises(AppendConflict):
+        store.append([StoredEntry(3, e.data, e.timestamp_ms, e.root_hash, e.signature) for e in entries[:1]], {})

@@ -19,11 +19,12 @@ def history(request: Request, runtime: RuntimeDep, session: SessionDep):
 
     Check each one without trusting CivicID: ``leaf_hash = SHA-256(0x00 || leaf)``, then
     ``civicid.audit.proofs.verify_inclusion(leaf_hash, leaf_index, tree_size, inclusion_path,
-    sth.sha256_root_hash)``, and the STH signature with the key at /api/v1/transparency/public-key."""
+    sth.sha256_root_hash)``, and the STH signature with the key at /api/v1/transparency/public-key.
+    ``pending`` lists events recorded but not yet in a signed tree head (for a fraction of a second)."""
     me = signed_in_citizen_or_bearer(request, runtime, session)
     if me is None:
         return error_response(401, "auth.required", "Sign in to see your access history.")
-    head, items = runtime.access_log(session).history(me.citizen_id)
+    head, items, pending = runtime.access_log(session).history(me.citizen_id)
     return {
         "sth": head.to_json(),
         "events": [{
@@ -31,4 +32,6 @@ def history(request: Request, runtime: RuntimeDep, session: SessionDep):
             "purpose": item.event.purpose, "occurred_at": item.event.occurred_at.isoformat(),
             "leaf": base64.b64encode(item.event.to_bytes()).decode(), **item.proof.to_json(),
         } for item in items],
+        "pending": [{"tag": str(event.tag), "actor": event.actor, "purpose": event.purpose,
+                     "occurred_at": event.occurred_at.isoformat()} for event in pending],
     }
