@@ -11,7 +11,7 @@ import secrets
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterator, Literal
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Literal, TypeVar
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -28,6 +28,8 @@ from civicid.vault.store import FieldVault
 if TYPE_CHECKING:
     from civicid.audit.service import AccessLog
 
+T = TypeVar("T")
+
 
 @dataclass
 class Runtime:
@@ -42,6 +44,7 @@ class Runtime:
     log_sequencing: Literal["inline", "background"] = "inline"
     _face_engine: FaceEngine | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _shared: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def face_engine(self) -> FaceEngine:
@@ -50,6 +53,14 @@ class Runtime:
             if self._face_engine is None:
                 self._face_engine = service_engine(self.settings)
             return self._face_engine
+
+    def shared(self, name: str, factory: Callable[[], T]) -> T:
+        """A process-wide object that a domain keeps between units of work (a cache), made on
+        first use."""
+        with self._lock:
+            if name not in self._shared:
+                self._shared[name] = factory()
+            return self._shared[name]
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

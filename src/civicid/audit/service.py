@@ -53,7 +53,7 @@ class AccessLog:
     def record(self, tag: EventTag, *, actor: str, citizen_id: str, purpose: str = "") -> None:
         now = self._clock.now()
         event = LogEvent(tag=tag, actor=actor, citizen_ref=citizen_id, purpose=purpose, occurred_at=now)
-        self._session.execute(sa.insert(PendingEvent).values(
+        self._session.execute(PendingEvent.__table__.insert().values(
             data=event.to_bytes(), citizen_ref=citizen_id, recorded_ms=int(now.timestamp() * 1000)))
         self._session.info[PENDING_FLAG] = True
 

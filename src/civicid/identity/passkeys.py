@@ -24,6 +24,7 @@ from typing import Any, Callable
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from webauthn import (
     generate_authentication_options,
@@ -329,7 +330,9 @@ class PasskeyService:
                                         .execution_options(synchronize_session=False))
         if updated.rowcount != 1:
             raise AuthenticationRejected("sign_count", "The signature counter did not increase.")
-        row.sign_count, row.last_used_at = new_count, now
+        # what the UPDATE wrote, without marking the row dirty (that would flush a second UPDATE)
+        set_committed_value(row, "sign_count", new_count)
+        set_committed_value(row, "last_used_at", now)
 
 
 def _info(row: Passkey) -> PasskeyInfo:

@@ -16,5 +16,8 @@ class OidcPolicy:
     #: a retired signing key stays in the JWKS this long after the last ID token it signed
     #: expired, for clients whose clocks run behind
     key_publish_margin_s: int = 300
+    #: how long a server process keeps signing with the key it opened before looking for a newer
+    #: one (below ``key_publish_margin_s``, so tokens it signs after a rotation still verify)
+    key_cache_ttl_s: int = 30
     #: private_key_jwt assertions: accepted clock skew (RFC 7523 §3)
     assertion_leeway_s: int = 60

@@ -25,7 +25,7 @@ from civicid.oidc.errors import ConsentNotFound
 from civicid.oidc.pairwise import KEY_PURPOSE as SUBJECT_KEY_PURPOSE
 from civicid.oidc.policy import OidcPolicy
 from civicid.oidc.server import CivicIDAuthorizationServer, CivicIDBearerValidator
-from civicid.oidc.signing_keys import SigningKeys
+from civicid.oidc.signing_keys import CurrentKeyCache, SigningKeys
 from civicid.oidc.starlette_adapter import (OAuthResponse, StarletteJsonRequest, StarletteOAuth2Request,
                                             StarletteResourceProtector, oauth2_request)
 from civicid.oidc.storage import SqlOidcStore
@@ -94,7 +94,10 @@ class OidcProvider:
         self.policy = policy or OidcPolicy()
         self.issuer = issuer_of(runtime.settings.public_url)
         self.store = SqlOidcStore(session, runtime)
-        self.signing = SigningKeys(session, runtime.vault(session), runtime.clock, policy=self.policy)
+        key_cache = runtime.shared("oidc.signing_key", lambda: CurrentKeyCache(
+            ttl=timedelta(seconds=self.policy.key_cache_ttl_s)))
+        self.signing = SigningKeys(session, runtime.vault(session), runtime.clock, policy=self.policy,
+                                   cache=key_cache)
         self.disclosures = Disclosures(runtime, session)
         self.server = CivicIDAuthorizationServer(
             store=self.store, signing=self.signing, clock=runtime.clock, issuer=self.issuer, policy=self.policy,

@@ -71,6 +71,7 @@ class SqlOidcStore:
         self._runtime = runtime
         self._clients: dict[str, ClientView | None] = {}
         self._citizens: dict[str, Citizen | None] = {}
+        self._nonces: dict[tuple[str, str], bool] = {}
 
     # --- clients ---------------------------------------------------------------------------
 
@@ -96,30 +97,35 @@ class SqlOidcStore:
         self._session.flush()
 
     def claim_code(self, code_hash: str, *, client_id: str, now: datetime) -> CodeView | None:
-        row = self._session.get(OidcAuthorizationCode, code_hash)
-        if row is None or row.client_id != client_id:
+        """Mark the code used and return it, in one UPDATE ... RETURNING: of two concurrent
+        redemptions only one gets the row. A code seen used before is a replay (RFC 6749 §4.1.2):
+        the tokens issued from it are revoked."""
+        claimed = self._session.scalars(
+            sa.select(OidcAuthorizationCode).from_statement(
+                sa.update(OidcAuthorizationCode)
+                .where(OidcAuthorizationCode.code_hash == code_hash, OidcAuthorizationCode.client_id == client_id,
+                       OidcAuthorizationCode.used_at.is_(None))
+                .values(used_at=now).returning(OidcAuthorizationCode))
+        ).one_or_none()
+        if claimed is None:
+            used = self._session.scalar(
+                sa.select(OidcAuthorizationCode.used_at).where(OidcAuthorizationCode.code_hash == code_hash,
+                                                               OidcAuthorizationCode.client_id == client_id))
+            if used is not None:
+                self.revoke_grant(code_hash, now=now)
             return None
-        if row.used_at is not None:
-            self.revoke_grant(code_hash, now=now)
+        if claimed.expires_at <= now:
             return None
-        if row.expires_at <= now:
-            return None
-        claimed = self._session.execute(
-            sa.update(OidcAuthorizationCode)
-            .where(OidcAuthorizationCode.code_hash == code_hash, OidcAuthorizationCode.used_at.is_(None))
-            .values(used_at=now)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if claimed != 1:  # another request redeemed it in between: that is a replay too
-            self.revoke_grant(code_hash, now=now)
-            return None
-        return _code_view(row)
+        return _code_view(claimed)
 
     def nonce_seen(self, client_id: str, nonce: str) -> bool:
-        return self._session.scalar(
-            sa.select(sa.literal(1)).where(OidcAuthorizationCode.client_id == client_id,
-                                           OidcAuthorizationCode.nonce == nonce).limit(1)
-        ) is not None
+        """Asked once when the request is checked and again when the code is made."""
+        if (client_id, nonce) not in self._nonces:
+            self._nonces[(client_id, nonce)] = self._session.scalar(
+                sa.select(sa.literal(1)).where(OidcAuthorizationCode.client_id == client_id,
+                                               OidcAuthorizationCode.nonce == nonce).limit(1)
+            ) is not None
+        return self._nonces[(client_id, nonce)]
 
     # --- tokens -------------------------------------------------------------------------------
 

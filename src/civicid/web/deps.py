@@ -15,7 +15,9 @@ from civicid.partners.service import PartnerService
 from civicid.runtime import Runtime
 
 
-def get_runtime(request: Request) -> Runtime:
+# Dependencies that do no I/O are async: FastAPI runs a plain ``def`` dependency in the thread
+# pool, and each hop there costs more than the function itself.
+async def get_runtime(request: Request) -> Runtime:
     return request.app.state.runtime
 
 
@@ -45,7 +47,7 @@ async def in_worker_thread(runtime: Runtime, work: Callable[[Session], T]) -> T:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def client_address(request: Request) -> str:
+async def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 

@@ -82,14 +82,16 @@ def _respond(request: Request, outcome, *, after_post: bool = False) -> Response
     raise TypeError(f"unexpected outcome {outcome!r}")
 
 
-async def _run(request: Request, runtime: Runtime, work: Callable, *, after_post: bool = False) -> Response:
+async def _run(request: Request, runtime: Runtime, work: Callable, *, after_post: bool = False,
+               browser: bool = True) -> Response:
+    """``browser``: the endpoint acts for the citizen at the browser (their session is read)."""
     try:
         oauth_request = await _read(request, runtime)
     except OAuth2Error as error:  # e.g. insecure_transport: public_url is http on a non-loopback host
         return error_response(400, f"oidc.{error.error}", error.description or "The request is not valid.")
 
     def unit(session):
-        signed = signed_in_citizen(request, runtime, session)
+        signed = signed_in_citizen(request, runtime, session) if browser else None
         return work(_provider(runtime, session, request), oauth_request, signed)
 
     return _respond(request, await in_worker_thread(runtime, _all_or_nothing(unit)), after_post=after_post)
@@ -133,7 +135,7 @@ async def consent(request: Request, runtime: RuntimeDep) -> Response:
 @router.post(TOKEN_PATH, include_in_schema=False)
 async def token(request: Request, runtime: RuntimeDep) -> Response:
     """Token endpoint (RFC 6749 §3.2, OIDC Core §3.1.3): authorization_code and refresh_token."""
-    return await _run(request, runtime, lambda provider, req, signed: provider.token(req))
+    return await _run(request, runtime, lambda provider, req, signed: provider.token(req), browser=False)
 
 
 async def _userinfo(request: Request, runtime: Runtime) -> Response:

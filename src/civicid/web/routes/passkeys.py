@@ -18,13 +18,13 @@ from civicid.identity.passkeys import PasskeyService, require_fresh_face
 from civicid.identity.service import CitizenService
 from civicid.identity.sessions import COOKIE_NAME, SignInSessions
 from civicid.web.citizen_session import clear_session_cookie, set_session_cookie, signed_in_citizen
-from civicid.web.deps import RuntimeDep, SessionDep
+from civicid.web.deps import RuntimeDep, SessionDep, in_worker_thread
 
 MAX_BODY_BYTES = 64 * 1024
 PASSKEY_AMR = ("hwk", "user")  # RFC 8176 §2: proof of possession of a hardware-secured key, user presence
 
 
-def small_body(request: Request) -> None:
+async def small_body(request: Request) -> None:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise InvalidInput(f"The request body may be at most {MAX_BODY_BYTES} bytes.")
@@ -71,22 +71,29 @@ def my_passkeys(request: Request, runtime: RuntimeDep, session: SessionDep) -> d
                          .list_for(signed_in.citizen_id)]}
 
 
+# The two sign-in calls are the hot path: one hop to a worker thread each (see deps.in_worker_thread).
 @router.post("/api/v1/signin/options")
-def signin_options(runtime: RuntimeDep, session: SessionDep) -> dict:
+async def signin_options(runtime: RuntimeDep) -> dict:
     """Options for ``navigator.credentials.get`` with a discoverable credential."""
-    return PasskeyService.from_runtime(runtime, session).authentication_options().to_json()
+    return await in_worker_thread(
+        runtime, lambda session: PasskeyService.from_runtime(runtime, session).authentication_options().to_json())
 
 
 @router.post("/api/v1/signin/verify")
-def signin_verify(body: CeremonyResponse, response: Response, runtime: RuntimeDep,
-                  session: SessionDep) -> dict:
+async def signin_verify(body: CeremonyResponse, response: Response, runtime: RuntimeDep) -> dict:
     """Verify the assertion and start a session (cookie) with ``amr`` = hwk, user."""
-    verified = PasskeyService.from_runtime(runtime, session).verify_authentication(body.ceremony_id, body.credential)
-    citizen = CitizenService(session, runtime.vault(session), runtime.clock).get(verified.citizen_id)
-    acr = f"urn:civicid:acr:{citizen.verification}"
-    token = SignInSessions(session, runtime.clock).create(citizen.id, amr=PASSKEY_AMR, acr=acr)
+
+    def unit(session) -> tuple[str, dict]:
+        verified = PasskeyService.from_runtime(runtime, session).verify_authentication(
+            body.ceremony_id, body.credential)
+        citizen = CitizenService(session, runtime.vault(session), runtime.clock).get(verified.citizen_id)
+        acr = f"urn:civicid:acr:{citizen.verification}"
+        token = SignInSessions(session, runtime.clock).create(citizen.id, amr=PASSKEY_AMR, acr=acr)
+        return token, {"signed_in": True, "network_id": citizen.network_id, "amr": list(PASSKEY_AMR), "acr": acr}
+
+    token, result = await in_worker_thread(runtime, unit)
     set_session_cookie(response, token, runtime)
-    return {"signed_in": True, "network_id": citizen.network_id, "amr": list(PASSKEY_AMR), "acr": acr}
+    return result
 
 
 @router.post("/api/v1/signout", status_code=204)
