@@ -45,6 +45,8 @@ class Runtime:
     _face_engine: FaceEngine | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _shared: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: set when a unit of work committed events for the background sequencer
+    log_recorded: threading.Event = field(default_factory=threading.Event, repr=False)
 
     @property
     def face_engine(self) -> FaceEngine:
@@ -87,15 +89,20 @@ class Runtime:
             session.close()
             if recorded and self.log_sequencing == "inline":
                 self._sequence_after_commit()
+            elif recorded:
+                self.log_recorded.set()
 
-    def sequence_log(self) -> int:
-        """Move every pending event into the log's tree (in batches, one transaction each)."""
+    def sequence_log(self) -> int | None:
+        """Move every pending event into the log's tree (in batches, one transaction each); None
+        if another sequencer holds the tail (it takes what was committed before it looked)."""
         from civicid.audit.service import SEQUENCE_BATCH
 
         total = 0
         while True:
             with self.transaction() as session:
                 moved = self.access_log(session).sequence(limit=SEQUENCE_BATCH)
+            if moved is None:
+                return None if total == 0 else total
             total += moved
             if moved < SEQUENCE_BATCH:
                 return total

@@ -57,12 +57,12 @@ class AccessLog:
             data=event.to_bytes(), citizen_ref=citizen_id, recorded_ms=int(now.timestamp() * 1000)))
         self._session.info[PENDING_FLAG] = True
 
-    def sequence(self, *, limit: int = SEQUENCE_BATCH) -> int:
-        """Append up to ``limit`` pending events to the tree, oldest first, and return how many.
-        Returns 0 at once if another sequencer holds the tail: it will take these too."""
+    def sequence(self, *, limit: int = SEQUENCE_BATCH) -> int | None:
+        """Append up to ``limit`` pending events to the tree, oldest first, and return how many;
+        None at once if another sequencer holds the tail."""
         store = SqlLogStore(self._session)
         if not store.try_lock_tail():
-            return 0
+            return None
         pending = self._session.execute(
             sa.select(PendingEvent.id, PendingEvent.data).order_by(PendingEvent.id).limit(limit)).all()
         if not pending:

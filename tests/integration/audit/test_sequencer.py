@@ -46,6 +46,13 @@ def _counts(runtime) -> tuple[int, int]:
                 session.scalar(sa.text("SELECT count(*) FROM audit_entries")))
 
 
+def _wait_for(runtime, counts: tuple[int, int], *, seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while _counts(runtime) != counts and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert _counts(runtime) == counts
+
+
 def test_inline_sequencing_puts_the_event_in_the_tree_at_commit(runtime):
     _record(runtime, "c1")
     assert _counts(runtime) == (0, 1)
@@ -56,13 +63,10 @@ def test_the_background_sequencer_moves_events_within_its_interval_and_drains_on
     _record(runtime, "c1")
     assert _counts(runtime) == (1, 0)  # recorded with the action, not yet in the tree
 
-    sequencer = LogSequencer(runtime, interval_s=0.02)
+    sequencer = LogSequencer(runtime, interval_s=0.02, sweep_s=60)  # no sweep: the commit triggers the pass
     sequencer.start()
     try:
-        deadline = time.monotonic() + 10
-        while _counts(runtime) != (0, 1) and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert _counts(runtime) == (0, 1)
+        _wait_for(runtime, (0, 1))
     finally:
         _record(runtime, "c2")
         sequencer.stop()
@@ -83,7 +87,7 @@ def test_a_failing_pass_does_not_end_the_sequencer(runtime, monkeypatch, caplog)
 
     monkeypatch.setattr(runtime, "sequence_log", flaky)
     _record(runtime, "c1")
-    sequencer = LogSequencer(runtime, interval_s=0.02)
+    sequencer = LogSequencer(runtime, interval_s=0.02, sweep_s=0.05)  # after a failure, the sweep retries
     sequencer.start()
     deadline = time.monotonic() + 10
     while len(calls) < 3 and time.monotonic() < deadline:
@@ -91,3 +95,23 @@ def test_a_failing_pass_does_not_end_the_sequencer(runtime, monkeypatch, caplog)
     sequencer.stop()
     assert _counts(runtime) == (0, 1)
     assert "Sequencing the transparency log failed" in caplog.text
+
+
+def test_a_pass_that_found_the_tail_taken_tries_again_without_waiting_for_the_sweep(runtime, db_engine):
+    if db_engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has a single writer; the tail lock is PostgreSQL's")
+    from civicid.audit.sql_store import TAIL_LOCK_KEY
+
+    runtime.log_sequencing = "background"
+    sequencer = LogSequencer(runtime, interval_s=0.02, sweep_s=60)
+    sequencer.start()
+    try:
+        with db_engine.connect() as other:  # another process's sequencer, holding the tail
+            other.execute(sa.select(sa.func.pg_advisory_lock(TAIL_LOCK_KEY)))
+            _record(runtime, "c1")
+            time.sleep(0.2)
+            assert _counts(runtime) == (1, 0)
+            other.execute(sa.select(sa.func.pg_advisory_unlock(TAIL_LOCK_KEY)))
+        _wait_for(runtime, (0, 1), seconds=5)
+    finally:
+        sequencer.stop()

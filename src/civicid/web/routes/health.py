@@ -9,7 +9,7 @@ router = APIRouter()
 
 
 @router.get("/api/v1/health", tags=["health"])
-def health(request: Request) -> dict:
+async def health(request: Request) -> dict:
     return {"status": "ok", "version": __version__, "environment": request.app.state.settings.environment}
 
 
