@@ -63,6 +63,7 @@ fast: install
 # already have) on both dlib builds, each installed into its own folder under bench/.dlib.
 FACE_RECOGNITION_VERSION := 1.3.0
 bench: install
+	$(BIN)/pip install -q -e '.[test,bench]'
 	$(BIN)/pip install -q --no-deps face_recognition==$(FACE_RECOGNITION_VERSION)
 	test -d bench/.dlib/bin/dlib || $(BIN)/pip install -q --no-deps --target bench/.dlib/bin dlib-bin==20.0.1.post1
 	@if [ -n "$(FAST_WHEEL)" ]; then test -d bench/.dlib/blas/dlib || $(BIN)/pip install -q --no-deps --target bench/.dlib/blas "$(FAST_WHEEL)"; \
@@ -70,6 +71,7 @@ bench: install
 	$(BIN)/python bench/face_bench.py
 	$(BIN)/python bench/enrol_bench.py
 	$(BIN)/python bench/audit_bench.py --sizes 10000,100000,1000000
+	$(BIN)/python bench/oidc_bench.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
