@@ -427,10 +427,11 @@ def plot(result: dict, path: Path) -> None:
     left.bar([i + 0.2 for i in x], p95, width=0.4, label="p95")
     left.set_xticks(list(x), names, rotation=20)
     left.set_ylabel("ms")
-    cpu = result["signins"].get("cpu_ms_per_signin", {}).get("server")
-    left.set_title(f"Complete sign-in: {result['signins']['per_second']} /s, "
+    cpu = result["signins"].get("cpu_ms_per_signin")
+    left.set_title(f"Complete sign-in: {result['signins']['per_second']} /s (target {TARGET_SIGNINS_PER_S}), "
                    f"p50 {result['signins']['latency']['p50_ms']} ms, p95 {result['signins']['latency']['p95_ms']} ms"
-                   + (f"\nserver CPU {cpu} ms per sign-in" if cpu else ""), fontsize=10)
+                   + (f"\nCPU per sign-in: server {cpu['server']} ms, PostgreSQL {cpu['postgresql']} ms, "
+                      f"load generator {cpu['load_generator']} ms" if cpu else ""), fontsize=10)
     left.legend()
     token = result["token"]
     ordered = sorted(token["latencies_ms"])
