@@ -97,7 +97,9 @@ def test_enrol_from_video_then_audit_verify_catches_tampering(home, faces_dir):
 
     saved = home / "head.json"
     saved.write_text(run("audit", "sth").stdout)
-    assert json.loads(run("audit", "verify", "--since-sth", str(saved), "--json").stdout)["ok"] is True
+    verified = json.loads(run("audit", "verify", "--since-sth", str(saved), "--json").stdout)
+    assert verified["ok"] is True and verified["tree_size"] >= 1
+    assert (verified["pending"], verified["oldest_pending_age_s"]) == (0, None)  # the CLI sequences at commit
     with sqlite3.connect(home / "civicid.db") as db:
         db.execute("UPDATE audit_entries SET data = CAST('{}' AS BLOB) WHERE idx = 0")
     report = json.loads(run("audit", "verify", "--json", code=1).stdout)

@@ -71,6 +71,13 @@ class AccessLog:
         self._session.execute(sa.delete(PendingEvent).where(PendingEvent.id.in_([id_ for id_, _ in pending])))
         return len(pending)
 
+    def outbox(self) -> tuple[int, int | None]:
+        """How many events wait for the sequencer, and when the oldest was recorded (ms since the
+        epoch). An old one means no sequencer is running, or someone holds the tail."""
+        count, oldest = self._session.execute(
+            sa.select(sa.func.count(), sa.func.min(PendingEvent.recorded_ms))).one()
+        return count, oldest
+
     def history(self, citizen_id: str) -> tuple[SignedTreeHead, list[HistoryItem], list[LogEvent]]:
         """Every event about one citizen (newest last), each with its inclusion proof in the
         current signed tree head, and the events still waiting for the sequencer. The citizen can

@@ -31,7 +31,8 @@ def verify(
                                           help="A tree head saved earlier; the log must still contain it unchanged."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Recompute the whole tree from the stored entries and check every signed head.
+    """Recompute the whole tree from the stored entries and check every signed head, and report the
+    events still waiting for the sequencer.
 
     Exit 0 only when everything holds; 1 names the first bad entry; 2 is an error."""
     from civicid.audit.db_verify import verify_stored_log
@@ -42,9 +43,11 @@ def verify(
         runtime = build_runtime(Settings())
         with runtime.transaction() as session:
             result = verify_stored_log(session, runtime.keys, runtime.clock, since=since)
+            pending, oldest_ms = runtime.access_log(session).outbox()
+    oldest_age_s = None if oldest_ms is None else round(runtime.clock.now().timestamp() - oldest_ms / 1000, 1)
     report = {
         "ok": result.ok, "tree_size": result.tree_size, "first_bad_index": result.first_bad_index,
-        "signatures_checked": result.signatures_checked,
+        "signatures_checked": result.signatures_checked, "pending": pending, "oldest_pending_age_s": oldest_age_s,
         "problems": [{"code": p.code.value, "message": p.message, "index": p.index} for p in result.problems],
     }
     if as_json:
@@ -56,4 +59,6 @@ def verify(
         console.print(f"[red]FAILED[/red] first bad index: {result.first_bad_index}")
         for problem in result.problems:
             console.print(f"  {problem.code.value} at {problem.index}: {problem.message}")
+    if pending and not as_json:
+        console.print(f"{pending} events wait for the sequencer; the oldest for {oldest_age_s} s")
     raise typer.Exit(EXIT_OK if result.ok else EXIT_NEGATIVE)

@@ -62,6 +62,8 @@ def test_the_background_sequencer_moves_events_within_its_interval_and_drains_on
     runtime.log_sequencing = "background"
     _record(runtime, "c1")
     assert _counts(runtime) == (1, 0)  # recorded with the action, not yet in the tree
+    with runtime.transaction() as session:
+        assert runtime.access_log(session).outbox() == (1, int(CLOCK.now().timestamp() * 1000))
 
     sequencer = LogSequencer(runtime, interval_s=0.02, sweep_s=60)  # no sweep: the commit triggers the pass
     sequencer.start()
@@ -73,6 +75,7 @@ def test_the_background_sequencer_moves_events_within_its_interval_and_drains_on
     assert _counts(runtime) == (0, 2)  # the last pass at shutdown took the late event
     with runtime.transaction() as session:
         assert verify_stored_log(session, runtime.keys, CLOCK).ok
+        assert runtime.access_log(session).outbox() == (0, None)
 
 
 def test_a_failing_pass_does_not_end_the_sequencer(runtime, monkeypatch, caplog):
