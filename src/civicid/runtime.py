@@ -11,11 +11,12 @@ import secrets
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Literal, TypeVar
+from typing import Any, Callable, Iterator, Literal, TypeVar
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from civicid.audit.service import PENDING_FLAG, SEQUENCE_BATCH, AccessLog
 from civicid.clock import Clock, SystemClock
 from civicid.db import make_engine, make_session_factory
 from civicid.errors import CivicIDError
@@ -24,9 +25,6 @@ from civicid.registry.interfaces import PopulationRegistry
 from civicid.settings import Settings
 from civicid.vault.interfaces import KeyProvider
 from civicid.vault.store import FieldVault
-
-if TYPE_CHECKING:
-    from civicid.audit.service import AccessLog
 
 T = TypeVar("T")
 
@@ -69,8 +67,6 @@ class Runtime:
         """One unit of work. A domain error is an outcome, not a crash: what the domain wrote
         before raising it (a counted attempt, a shredded session) is committed; anything
         unexpected rolls back."""
-        from civicid.audit.service import PENDING_FLAG
-
         session = self.sessions()
         committed = False
         try:
@@ -95,8 +91,6 @@ class Runtime:
     def sequence_log(self) -> int | None:
         """Move every pending event into the log's tree (in batches, one transaction each); None
         if another sequencer holds the tail (it takes what was committed before it looked)."""
-        from civicid.audit.service import SEQUENCE_BATCH
-
         total = 0
         while True:
             with self.transaction() as session:
@@ -113,9 +107,7 @@ class Runtime:
         except Exception:  # the events are committed in the outbox; the next sequencing takes them
             logging.getLogger("civicid.audit").exception("Sequencing the log after a commit failed")
 
-    def access_log(self, session: Session) -> "AccessLog":
-        from civicid.audit.service import AccessLog
-
+    def access_log(self, session: Session) -> AccessLog:
         return AccessLog(session, self.keys, self.clock)
 
     def vault(self, session: Session) -> FieldVault:
