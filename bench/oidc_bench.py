@@ -84,7 +84,7 @@ class Reply:
         return json.loads(self.text)
 
 
-class Browser:
+class HttpClient:
     """The load generator's HTTP client: aiohttp, keep-alive, a cookie jar, no redirects followed.
     (httpx cost 1.9 ms of client CPU per request here, aiohttp 0.3 ms, and the load generator
     shares the server's cores.)"""
@@ -101,9 +101,8 @@ class Browser:
     async def get(self, path: str, *, headers: dict[str, str] | None = None) -> Reply:
         return await self._send("GET", path, headers=headers)
 
-    async def post(self, path: str, *, json=None, data=None, auth: tuple[str, str] | None = None) -> Reply:
-        return await self._send("POST", path, json=json, data=data,
-                                auth=aiohttp.BasicAuth(*auth) if auth else None)
+    async def post(self, path: str, *, json=None, data=None, headers: dict[str, str] | None = None) -> Reply:
+        return await self._send("POST", path, json=json, data=data, headers=headers)
 
     async def _send(self, method: str, path: str, **kwargs) -> Reply:
         async with self._session.request(method, path, allow_redirects=False, **kwargs) as response:
@@ -112,7 +111,7 @@ class Browser:
     async def aclose(self) -> None:
         await self._session.close()
 
-    async def __aenter__(self) -> "Browser":
+    async def __aenter__(self) -> "HttpClient":
         return self
 
     async def __aexit__(self, *exc) -> None:
@@ -243,27 +242,35 @@ def _pkce() -> tuple[str, str]:
 
 
 class Flow:
-    def __init__(self, setup: Setup, client: Browser) -> None:
-        self.setup, self.client = setup, client
-        self.basic = (setup.client_id, setup.client_secret)
+    """The two parties of a sign-in, as the server sees them: the citizen's browser (a new one for
+    every sign-in, with its own connection and cookies, since each sign-in is another person's)
+    and the relying party's back channel for token and userinfo (``rp``: one keep-alive client,
+    like a web server's HTTP pool)."""
 
-    async def passkey_sign_in(self, member: Member, timings: dict[str, float]) -> None:
-        self.client.cookies.clear()
+    def __init__(self, setup: Setup, rp: HttpClient) -> None:
+        self.setup, self.rp = setup, rp
+        basic = base64.b64encode(f"{setup.client_id}:{setup.client_secret}".encode()).decode()
+        self.client_auth = {"Authorization": f"Basic {basic}"}  # client_secret_basic
+
+    def browser(self) -> HttpClient:
+        return HttpClient(self.setup.server.url)
+
+    async def passkey_sign_in(self, browser: HttpClient, member: Member, timings: dict[str, float]) -> None:
         started = time.perf_counter()
-        response = await self.client.post("/api/v1/signin/options")
+        response = await browser.post("/api/v1/signin/options")
         if response.status_code != 200:
             raise FlowError("signin_options", response)
         options = response.json()
         timings["signin_options"] = (time.perf_counter() - started) * 1000
         assertion = member.authenticator.get(options["publicKey"])  # client side, not timed as server time
         started = time.perf_counter()
-        response = await self.client.post("/api/v1/signin/verify",
+        response = await browser.post("/api/v1/signin/verify",
                                           json={"ceremony_id": options["ceremony_id"], "credential": assertion})
         if response.status_code != 200:
             raise FlowError("signin_verify", response)
         timings["signin_verify"] = (time.perf_counter() - started) * 1000
 
-    async def code(self, timings: dict[str, float] | None = None) -> tuple[str, str]:
+    async def code(self, browser: HttpClient, timings: dict[str, float] | None = None) -> tuple[str, str]:
         """A code from /oauth2/authorize for the signed-in citizen (consent given before);
         returns (code, code_verifier)."""
         verifier, challenge = _pkce()
@@ -272,9 +279,9 @@ class Flow:
                            "redirect_uri": self.setup.redirect_uri, "scope": SCOPE, "state": state, "nonce": nonce,
                            "code_challenge": challenge, "code_challenge_method": "S256"})
         started = time.perf_counter()
-        response = await self.client.get("/oauth2/authorize?" + query)
+        response = await browser.get("/oauth2/authorize?" + query)
         if response.status_code == 200 and 'name="csrf"' in response.text:  # first time: the consent page
-            response = await self._consent(response.text)
+            response = await self._consent(browser, response.text)
         if timings is not None:
             timings["authorize"] = (time.perf_counter() - started) * 1000
         location = response.headers.get("location", "")
@@ -283,15 +290,15 @@ class Flow:
             raise FlowError("authorize", response)
         return params["code"][0], verifier
 
-    async def _consent(self, html: str) -> Reply:
+    async def _consent(self, browser: HttpClient, html: str) -> Reply:
         fields = dict(re.findall(r'name="(authorize_query|csrf)" value="([^"]*)"', html))
-        return await self.client.post("/oauth2/consent", data={
+        return await browser.post("/oauth2/consent", data={
             "authorize_query": unescape(fields["authorize_query"]), "csrf": unescape(fields["csrf"]),
             "decision": "allow"})
 
     async def token(self, code: str, verifier: str, timings: dict[str, float] | None = None) -> dict:
         started = time.perf_counter()
-        response = await self.client.post("/oauth2/token", auth=self.basic, data={
+        response = await self.rp.post("/oauth2/token", headers=self.client_auth, data={
             "grant_type": "authorization_code", "code": code, "redirect_uri": self.setup.redirect_uri,
             "code_verifier": verifier})
         elapsed = (time.perf_counter() - started) * 1000
@@ -303,7 +310,7 @@ class Flow:
 
     async def userinfo(self, access_token: str, timings: dict[str, float]) -> dict:
         started = time.perf_counter()
-        response = await self.client.get("/oauth2/userinfo", headers={"Authorization": f"Bearer {access_token}"})
+        response = await self.rp.get("/oauth2/userinfo", headers={"Authorization": f"Bearer {access_token}"})
         if response.status_code != 200:
             raise FlowError("userinfo", response)
         timings["userinfo"] = (time.perf_counter() - started) * 1000
@@ -312,8 +319,9 @@ class Flow:
     async def complete(self, member: Member) -> dict[str, float]:
         timings: dict[str, float] = {}
         started = time.perf_counter()
-        await self.passkey_sign_in(member, timings)
-        code, verifier = await self.code(timings)
+        async with self.browser() as browser:
+            await self.passkey_sign_in(browser, member, timings)
+            code, verifier = await self.code(browser, timings)
         tokens = await self.token(code, verifier, timings)
         claims = await self.userinfo(tokens["access_token"], timings)
         if claims.get("verified") is not True:
@@ -324,15 +332,11 @@ class Flow:
 
 # --- phases ------------------------------------------------------------------------------------
 
-def _client(setup: Setup) -> Browser:
-    return Browser(setup.server.url)
-
-
 async def warm_up(setup: Setup, concurrency: int) -> None:
     """One sign-in per citizen, through the consent page: afterwards consent is remembered."""
     async def worker(index: int) -> None:
-        async with _client(setup) as client:
-            flow = Flow(setup, client)
+        async with HttpClient(setup.server.url) as rp:
+            flow = Flow(setup, rp)
             for member in setup.members[index::concurrency]:
                 for attempt in range(5):
                     try:
@@ -352,8 +356,8 @@ async def complete_signins(setup: Setup, *, total: int, concurrency: int, max_se
 
     async def worker(index: int) -> None:
         members = setup.members[index::concurrency]
-        async with _client(setup) as client:
-            flow = Flow(setup, client)
+        async with HttpClient(setup.server.url) as rp:
+            flow = Flow(setup, rp)
             turn = 0
             while len(results) + sum(errors.values()) < total and time.perf_counter() < deadline:
                 try:
@@ -377,15 +381,17 @@ async def token_endpoint(setup: Setup, *, total: int, concurrency: int, max_seco
     errors: dict[str, int] = {}
     timed = 0.0
     deadline = time.perf_counter() + max_seconds
-    flows = []
+    flows, browsers = [], []
     for index in range(concurrency):  # one signed-in browser per worker makes the codes
-        flow = Flow(setup, _client(setup))
-        await flow.passkey_sign_in(setup.members[index], {})
+        flow, browser = Flow(setup, HttpClient(setup.server.url)), HttpClient(setup.server.url)
+        await flow.passkey_sign_in(browser, setup.members[index], {})
         flows.append(flow)
+        browsers.append(browser)
     try:
         while len(latencies) + sum(errors.values()) < total and time.perf_counter() < deadline:
             size = min(batch, total - len(latencies) - sum(errors.values()))
-            codes = await asyncio.gather(*(flows[i % concurrency].code() for i in range(size)),
+            codes = await asyncio.gather(*(flows[i % concurrency].code(browsers[i % concurrency])
+                                           for i in range(size)),
                                          return_exceptions=True)
             queue = [code for code in codes if not isinstance(code, BaseException)]
             if not queue:
@@ -403,8 +409,8 @@ async def token_endpoint(setup: Setup, *, total: int, concurrency: int, max_seco
             await asyncio.gather(*(redeem(flow) for flow in flows))
             timed += time.perf_counter() - started
     finally:
-        for flow in flows:
-            await flow.client.aclose()
+        for client in [flow.rp for flow in flows] + browsers:
+            await client.aclose()
     return {"seconds": round(timed, 2), "per_second": round(len(latencies) / timed, 1) if timed else None,
             "failed": sum(errors.values()), "errors": errors, "latency": summary(latencies), "latencies_ms": [round(v, 2) for v in latencies]}
 

@@ -19,5 +19,8 @@ class OidcPolicy:
     #: how long a server process keeps signing with the key it opened before looking for a newer
     #: one (below ``key_publish_margin_s``, so tokens it signs after a rotation still verify)
     key_cache_ttl_s: int = 30
+    #: how long a server process keeps a registered client it read (clients are only ever added
+    #: today; a client disabled in future would keep working this long)
+    client_cache_ttl_s: int = 10
     #: private_key_jwt assertions: accepted clock skew (RFC 7523 §3)
     assertion_leeway_s: int = 60

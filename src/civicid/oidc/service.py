@@ -25,10 +25,11 @@ from civicid.oidc.errors import ConsentNotFound
 from civicid.oidc.pairwise import KEY_PURPOSE as SUBJECT_KEY_PURPOSE
 from civicid.oidc.policy import OidcPolicy
 from civicid.oidc.server import CivicIDAuthorizationServer, CivicIDBearerValidator
-from civicid.oidc.signing_keys import CurrentKeyCache, SigningKeys
+from civicid.oidc.signing_keys import SigningKeys
 from civicid.oidc.starlette_adapter import (OAuthResponse, StarletteJsonRequest, StarletteOAuth2Request,
                                             StarletteResourceProtector, oauth2_request)
 from civicid.oidc.storage import SqlOidcStore
+from civicid.oidc.ttl_cache import TtlCache
 from civicid.oidc.views import ClientView, ConsentView, Grantee
 from civicid.runtime import Runtime
 
@@ -93,8 +94,9 @@ class OidcProvider:
         self._session_token = session_token
         self.policy = policy or OidcPolicy()
         self.issuer = issuer_of(runtime.settings.public_url)
-        self.store = SqlOidcStore(session, runtime)
-        key_cache = runtime.shared("oidc.signing_key", lambda: CurrentKeyCache(
+        self.store = SqlOidcStore(session, runtime, client_cache=runtime.shared("oidc.clients", lambda: TtlCache(
+            ttl=timedelta(seconds=self.policy.client_cache_ttl_s))))
+        key_cache = runtime.shared("oidc.signing_key", lambda: TtlCache(
             ttl=timedelta(seconds=self.policy.key_cache_ttl_s)))
         self.signing = SigningKeys(session, runtime.vault(session), runtime.clock, policy=self.policy,
                                    cache=key_cache)

@@ -6,16 +6,15 @@ Private keys are sealed by the vault under a data key per signing key (owner
 current key and retires the others: a retired key's data key is destroyed at once (nothing may
 sign with it again), while its public half stays in the JWKS until every ID token it signed has
 expired (RFC 7517 §5; OIDC Core §10.1.1 on rotating signing keys). A server process keeps the
-current key it opened for ``OidcPolicy.key_cache_ttl_s`` (:class:`CurrentKeyCache`), so after a
+current key it opened for ``OidcPolicy.key_cache_ttl_s`` (a :class:`TtlCache`), so after a
 rotation it may sign with the retired key that long; the key stays published for longer.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 from cryptography.hazmat.primitives import serialization
@@ -27,9 +26,11 @@ from civicid.clock import Clock
 from civicid.oidc.discovery import ID_TOKEN_ALG
 from civicid.oidc.models import OidcSigningKey
 from civicid.oidc.policy import OidcPolicy
+from civicid.oidc.ttl_cache import TtlCache
 from civicid.vault.store import FieldVault
 
 TABLE = OidcSigningKey.__tablename__
+CURRENT = "current"  # the key of the opened current key in the process's cache
 
 
 def vault_owner(kid: str) -> str:
@@ -53,32 +54,12 @@ class Rotation:
     published: tuple[str, ...]
 
 
-class CurrentKeyCache:
-    """The opened current key, shared by one process's units of work until ``ttl``: opening it
-    costs three queries and an unwrap per token otherwise."""
-
-    def __init__(self, *, ttl: timedelta) -> None:
-        self._ttl = ttl
-        self._lock = threading.Lock()
-        self._entry: tuple[ActiveKey, datetime] | None = None
-
-    def get(self, now: datetime) -> ActiveKey | None:
-        with self._lock:
-            if self._entry is None or now - self._entry[1] >= self._ttl or now < self._entry[1]:
-                return None
-            return self._entry[0]
-
-    def put(self, key: ActiveKey, now: datetime) -> None:
-        with self._lock:
-            self._entry = (key, now)
-
-
 class SigningKeys:
     """One unit of work's view of the signing keys (the current key is opened once per instance,
     or taken from ``cache``)."""
 
     def __init__(self, session: Session, vault: FieldVault, clock: Clock, *, policy: OidcPolicy,
-                 cache: CurrentKeyCache | None = None) -> None:
+                 cache: TtlCache[str, ActiveKey] | None = None) -> None:
         self._session = session
         self._vault = vault
         self._clock = clock
@@ -89,7 +70,7 @@ class SigningKeys:
     def current(self) -> ActiveKey:
         """The newest unretired key, made now if there is none (first start)."""
         if self._current is None and self._cache is not None:
-            self._current = self._cache.get(self._clock.now())
+            self._current = self._cache.get(CURRENT, self._clock.now())
         if self._current is None:
             row = self._session.scalar(
                 sa.select(OidcSigningKey).where(OidcSigningKey.retired_at.is_(None))
@@ -97,7 +78,7 @@ class SigningKeys:
             )
             self._current = self._open(row) if row is not None else self._create()
             if self._cache is not None and row is not None:  # a key made here is cached once committed
-                self._cache.put(self._current, self._clock.now())
+                self._cache.put(CURRENT, self._current, self._clock.now())
         return self._current
 
     def rotate(self) -> Rotation:

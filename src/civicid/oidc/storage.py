@@ -19,6 +19,7 @@ from civicid.identity.models import Citizen
 from civicid.identity.service import CitizenService
 from civicid.oidc.models import (OidcAuthorizationCode, OidcClient, OidcClientAssertion, OidcConsent,
                                  OidcToken)
+from civicid.oidc.ttl_cache import TtlCache
 from civicid.oidc.views import CitizenFacts, ClientView, CodeView, ConsentView, TokenView
 from civicid.runtime import Runtime
 
@@ -64,11 +65,14 @@ def _token_view(row: OidcToken, now: datetime) -> TokenView:
 class SqlOidcStore:
     """One unit of work's hooks. Clients and citizens read once are kept for the rest of it
     (the session's identity map holds rows only weakly, and Authlib asks for the client
-    several times per request)."""
+    several times per request). Active clients are also kept in ``client_cache``, shared by the
+    process's units of work: every sign-in reads its client three times."""
 
-    def __init__(self, session: Session, runtime: Runtime) -> None:
+    def __init__(self, session: Session, runtime: Runtime, *,
+                 client_cache: TtlCache[str, ClientView] | None = None) -> None:
         self._session = session
         self._runtime = runtime
+        self._client_cache = client_cache
         self._clients: dict[str, ClientView | None] = {}
         self._citizens: dict[str, Citizen | None] = {}
         self._nonces: dict[tuple[str, str], bool] = {}
@@ -79,8 +83,14 @@ class SqlOidcStore:
         if not isinstance(client_id, str) or len(client_id) > 64:
             return None
         if client_id not in self._clients:
-            row = self._session.get(OidcClient, client_id)
-            self._clients[client_id] = client_view(row) if row is not None and row.active else None
+            now = self._runtime.clock.now()
+            view = self._client_cache.get(client_id, now) if self._client_cache is not None else None
+            if view is None:
+                row = self._session.get(OidcClient, client_id)
+                view = client_view(row) if row is not None and row.active else None
+                if view is not None and self._client_cache is not None:
+                    self._client_cache.put(client_id, view, now)
+            self._clients[client_id] = view
         return self._clients[client_id]
 
     # --- authorization codes (RFC 6749 §4.1.2, §10.5) --------------------------------------

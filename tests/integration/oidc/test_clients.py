@@ -10,6 +10,8 @@ from joserfc.jwk import ECKey
 from civicid.oidc.clients import list_clients, register_client
 from civicid.oidc.errors import ClientInvalid
 from civicid.oidc.models import OidcClient
+from civicid.oidc.policy import OidcPolicy
+from civicid.oidc.service import OidcProvider
 
 PUBLIC = {"keys": [ECKey.generate_key("P-256", parameters={"kid": "k1"}).as_dict(private=False)]}
 
@@ -51,3 +53,15 @@ def test_private_key_jwt_client_has_no_secret_and_keeps_only_public_keys(db_sess
     row = db_session.get(OidcClient, client_id)
     assert secret is None and row.secret_hash is None
     assert json.loads(row.jwks) == PUBLIC
+
+
+def test_a_server_process_keeps_an_active_client_for_the_cache_lifetime_only(db_session, runtime, clock):
+    client_id, _ = register_client(db_session, runtime, name="Forum", redirect_uris=["https://forum.example/cb"])
+    assert OidcProvider(runtime, db_session).store.client(client_id).name == "Forum"
+    db_session.get(OidcClient, client_id).active = False
+    db_session.flush()
+    clock.advance(seconds=OidcPolicy().client_cache_ttl_s - 1)
+    assert OidcProvider(runtime, db_session).store.client(client_id) is not None  # another unit of work, cached
+    clock.advance(seconds=1)
+    assert OidcProvider(runtime, db_session).store.client(client_id) is None
+    assert OidcProvider(runtime, db_session).store.client("rp_unknown") is None
