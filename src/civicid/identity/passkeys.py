@@ -46,6 +46,7 @@ from webauthn.helpers.structs import (
 from civicid.audit.events import EventTag
 from civicid.clock import Clock
 from civicid.db import Base, UTCDateTime
+from civicid.identity.models import Citizen
 from civicid.identity.passkey_errors import (
     AlreadyRegistered,
     AuthenticationRejected,
@@ -145,6 +146,9 @@ class PasskeyInfo:
 @dataclass(frozen=True, slots=True)
 class VerifiedSignIn:
     citizen_id: str = field(repr=False)
+    network_id: str = field(repr=False)
+    #: how the owner was verified at enrolment (``Citizen.verification``), for the session's acr
+    verification: str
     credential_id: str
     sign_count: int
     user_verified: bool
@@ -264,9 +268,13 @@ class PasskeyService:
             parsed = parse_authentication_credential_json(credential)
         except WebAuthnException as exc:
             raise AuthenticationRejected("malformed", str(exc)) from None
-        row = self._session.get(Passkey, parsed.raw_id) if len(parsed.raw_id) <= MAX_CREDENTIAL_ID_BYTES else None
-        if row is None:
+        found = self._session.execute(
+            sa.select(Passkey, Citizen.network_id, Citizen.verification)
+            .join(Citizen, Citizen.id == Passkey.citizen_id).where(Passkey.credential_id == parsed.raw_id)
+        ).one_or_none() if len(parsed.raw_id) <= MAX_CREDENTIAL_ID_BYTES else None
+        if found is None:
             raise UnknownCredential()
+        row, network_id, verification = found
         # §7.2 step 6: the user handle, required for a discoverable credential, must be the owner's.
         handle = parsed.response.user_handle
         if not handle or not hmac.compare_digest(handle, row.user_handle):
@@ -279,7 +287,8 @@ class PasskeyService:
         except WebAuthnException as exc:
             raise AuthenticationRejected(rejection_reason(exc), str(exc)) from None
         self._record_use(row, verified.new_sign_count)
-        return VerifiedSignIn(citizen_id=row.citizen_id, credential_id=bytes_to_base64url(row.credential_id),
+        return VerifiedSignIn(citizen_id=row.citizen_id, network_id=network_id, verification=verification,
+                              credential_id=bytes_to_base64url(row.credential_id),
                               sign_count=verified.new_sign_count, user_verified=verified.user_verified)
 
     def list_for(self, citizen_id: str) -> tuple[PasskeyInfo, ...]:

@@ -16,9 +16,14 @@ from civicid.clock import Clock
 from civicid.identity.errors import CitizenNotFound
 from civicid.identity.models import Citizen
 from civicid.registry.interfaces import RegistryRecord
-from civicid.vault.store import FieldVault
+from civicid.vault.store import FieldVault, joined_key
 
 TABLE = Citizen.__tablename__
+
+
+def data_key_owner(citizen_id: str) -> str:
+    """The vault owner whose data key seals a citizen's fields."""
+    return f"citizen:{citizen_id}"
 
 
 def new_network_id() -> str:
@@ -47,7 +52,7 @@ class CitizenService:
 
     def create(self, record: RegistryRecord, *, verification: str, template: np.ndarray | None = None) -> Citizen:
         citizen_id = str(uuid.uuid4())
-        owner = f"citizen:{citizen_id}"
+        owner = data_key_owner(citizen_id)
         self._vault.create_key(owner)
 
         def seal(column: str, value: str | bytes) -> bytes:
@@ -69,14 +74,25 @@ class CitizenService:
         index = self._vault.id_number_index(id_number)
         return self._session.scalar(sa.select(Citizen).where(Citizen.id_number_index == index))
 
-    def get(self, citizen_id: str) -> Citizen:
-        citizen = self._session.get(Citizen, citizen_id)
+    def get(self, citizen_id: str, *, with_data_key: bool = False) -> Citizen:
+        """``with_data_key``: read the citizen's wrapped data key in the same query, for a
+        ``profile`` that follows (the sign-in hot path)."""
+        if not with_data_key:
+            citizen = self._session.get(Citizen, citizen_id)
+        else:
+            owner = data_key_owner(citizen_id)
+            key, on = joined_key(owner)
+            found = self._session.execute(
+                sa.select(Citizen, key).outerjoin(key, on).where(Citizen.id == citizen_id)).one_or_none()
+            citizen = None if found is None else found[0]
+            if found is not None:
+                self._vault.adopt_key(owner, found[1])
         if citizen is None:
             raise CitizenNotFound()
         return citizen
 
     def profile(self, citizen: Citizen) -> CitizenProfile:
-        owner = f"citizen:{citizen.id}"
+        owner = data_key_owner(citizen.id)
 
         def open_(column: str, blob: bytes) -> str:
             return self._vault.open_text(owner, blob, table=TABLE, column=column, row_id=citizen.id)
@@ -90,5 +106,5 @@ class CitizenService:
 
     def delete(self, citizen_id: str) -> None:
         """Destroy the data key first: even a row that survives somewhere is unreadable."""
-        self._vault.destroy(f"citizen:{citizen_id}")
+        self._vault.destroy(data_key_owner(citizen_id))
         self._session.execute(sa.delete(Citizen).where(Citizen.id == citizen_id))

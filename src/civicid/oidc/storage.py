@@ -76,6 +76,7 @@ class SqlOidcStore:
         self._clients: dict[str, ClientView | None] = {}
         self._citizens: dict[str, Citizen | None] = {}
         self._nonces: dict[tuple[str, str], bool] = {}
+        self._citizen_service = CitizenService(session, runtime.vault(session), runtime.clock)
 
     # --- clients ---------------------------------------------------------------------------
 
@@ -247,10 +248,10 @@ class SqlOidcStore:
     # --- citizens -------------------------------------------------------------------------------
 
     def citizen(self, citizen_id: str, *, with_profile: bool) -> CitizenFacts | None:
-        citizens = CitizenService(self._session, self._runtime.vault(self._session), self._runtime.clock)
+        citizens = self._citizen_service
         if citizen_id not in self._citizens:
             try:
-                self._citizens[citizen_id] = citizens.get(citizen_id)
+                self._citizens[citizen_id] = citizens.get(citizen_id, with_data_key=True)
             except CitizenNotFound:
                 self._citizens[citizen_id] = None
         citizen = self._citizens[citizen_id]

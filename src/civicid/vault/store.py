@@ -15,6 +15,12 @@ from civicid.vault.models import WrappedDataKey
 BLIND_INDEX_PURPOSE = "blind_index.id_number"
 
 
+def joined_key(owner: str) -> tuple[type[WrappedDataKey], sa.ColumnElement[bool]]:
+    """The entity and ON clause to outer-join an owner's wrapped data key into a query of the
+    owner's row; give the joined row to ``FieldVault.adopt_key``."""
+    return WrappedDataKey, WrappedDataKey.owner == owner
+
+
 class FieldVault:
     """Seals and opens the personal fields of owners ("citizen:<id>", "registry:<id>").
 
@@ -26,6 +32,7 @@ class FieldVault:
         self._provider = provider
         self._clock = clock
         self._keys: dict[str, DataKey] = {}
+        self._read: dict[str, WrappedDataKey | None] = {}  # rows read along with their owner's row
 
     def __repr__(self) -> str:
         return f"FieldVault(owners={len(self._keys)})"
@@ -36,9 +43,14 @@ class FieldVault:
                                          created_at=self._clock.now()))
         self._keys[owner] = new.dek
 
+    def adopt_key(self, owner: str, row: WrappedDataKey | None) -> None:
+        """The owner's wrapped key, read along with their row (``joined_key``): opening or
+        sealing their fields then needs no query of its own."""
+        self._read.setdefault(owner, row)
+
     def _key(self, owner: str) -> DataKey:
         if owner not in self._keys:
-            row = self._session.get(WrappedDataKey, owner)
+            row = self._read.pop(owner) if owner in self._read else self._session.get(WrappedDataKey, owner)
             wrapped = None if row is None else WrappedKey(kek_id=row.kek_id, blob=row.wrapped)
             self._keys[owner] = open_data_key(self._provider, wrapped, owner=owner)
         return self._keys[owner]

@@ -53,6 +53,27 @@ def test_citizen_fields_are_ciphertext_and_shredding_makes_them_unreadable(db_se
         CitizenService(db_session, FieldVault(db_session, keys, CLOCK), CLOCK).profile(citizen)
 
 
+def test_a_citizen_read_with_their_data_key_opens_their_profile_without_another_query(db_session, keys):
+    citizen_id = CitizenService(db_session, FieldVault(db_session, keys, CLOCK), CLOCK).create(
+        RECORD, verification="face-liveness").id
+    db_session.flush()
+    db_session.expunge_all()
+    statements = []
+    sa.event.listen(db_session.connection(), "before_cursor_execute", lambda *args: statements.append(args[2]))
+    fresh = CitizenService(db_session, FieldVault(db_session, keys, CLOCK), CLOCK)
+    profile = fresh.profile(fresh.get(citizen_id, with_data_key=True))
+    assert (profile.name, profile.birth_date) == (RECORD.name, RECORD.birth_date)
+    assert len(statements) == 1 and "data_keys" in statements[0]
+
+    fresh._vault.destroy(f"citizen:{citizen_id}")
+    db_session.flush()
+    db_session.expunge_all()
+    shredded = CitizenService(db_session, FieldVault(db_session, keys, CLOCK), CLOCK)
+    citizen = shredded.get(citizen_id, with_data_key=True)  # found: only its fields are unreadable
+    with pytest.raises(ShreddedKey):
+        shredded.profile(citizen)
+
+
 def test_one_citizen_per_id_number(db_session, keys):
     citizens = CitizenService(db_session, FieldVault(db_session, keys, CLOCK), CLOCK)
     citizens.create(RECORD, verification="face-liveness")

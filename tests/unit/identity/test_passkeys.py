@@ -99,6 +99,7 @@ def test_register_then_sign_in_with_a_discoverable_credential(service, authentic
     assert options.public_key.get("allowCredentials", []) == []
     signed_in = service.verify_authentication(options.ceremony_id, authenticator.get(options.public_key))
     assert signed_in.citizen_id == citizen.id and signed_in.user_verified and signed_in.sign_count == 1
+    assert (signed_in.network_id, signed_in.verification) == (citizen.network_id, citizen.verification)
     [listed] = service.list_for(citizen.id)
     assert listed.last_used_at == clock.now() and listed.credential_id == info.credential_id
 

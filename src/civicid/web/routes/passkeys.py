@@ -86,10 +86,9 @@ async def signin_verify(body: CeremonyResponse, response: Response, runtime: Run
     def unit(session) -> tuple[str, dict]:
         verified = PasskeyService.from_runtime(runtime, session).verify_authentication(
             body.ceremony_id, body.credential)
-        citizen = CitizenService(session, runtime.vault(session), runtime.clock).get(verified.citizen_id)
-        acr = f"urn:civicid:acr:{citizen.verification}"
-        token = SignInSessions(session, runtime.clock).create(citizen.id, amr=PASSKEY_AMR, acr=acr)
-        return token, {"signed_in": True, "network_id": citizen.network_id, "amr": list(PASSKEY_AMR), "acr": acr}
+        acr = f"urn:civicid:acr:{verified.verification}"
+        token = SignInSessions(session, runtime.clock).create(verified.citizen_id, amr=PASSKEY_AMR, acr=acr)
+        return token, {"signed_in": True, "network_id": verified.network_id, "amr": list(PASSKEY_AMR), "acr": acr}
 
     token, result = await in_worker_thread(runtime, unit)
     set_session_cookie(response, token, runtime)
