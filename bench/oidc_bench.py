@@ -15,7 +15,10 @@ HTTP API from asyncio clients on the same machine:
 - complete sign-in = passkey assertion from the software authenticator (tests/support/softauthn.py:
   ES256, UP|UV) → POST /api/v1/signin/options → POST /api/v1/signin/verify (session cookie) →
   GET /oauth2/authorize (consent remembered: the code comes back at once) → POST /oauth2/token
-  (client_secret_basic, PKCE S256) → GET /oauth2/userinfo;
+  (client_secret_basic, PKCE S256) → GET /oauth2/userinfo. The first three come from the
+  citizen's browser, a new one (connection and cookies) for every sign-in; token and userinfo
+  from the relying party's keep-alive client. (Sending everything over 4 long-lived connections
+  let one uvicorn worker accept all of them while the other idled.)
 - token endpoint = codes made in batches by authorize, then redeemed concurrently; only the token
   requests are timed.
 

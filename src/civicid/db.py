@@ -74,6 +74,9 @@ def make_engine(url: str, **kwargs) -> Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
+    # SQLAlchemy's default of 5 pooled connections (plus 10 opened and closed again on demand) made
+    # a worker with 8 requests in flight open a new PostgreSQL backend every few requests
+    kwargs.setdefault("pool_size", 10)
     engine = sa.create_engine(url, **kwargs)
     ping_after_idle(engine, idle_s=PING_AFTER_IDLE_S)
     return engine
