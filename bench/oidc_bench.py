@@ -1,6 +1,6 @@
 """Sign in with CivicID under load: complete sign-ins/s and token endpoint requests/s, p50/p95.
 
-Run: .venv/bin/python bench/oidc_bench.py [--signins 600] [--tokens 600] [--concurrency 4]
+Run: .venv/bin/python bench/oidc_bench.py [--signins 2000] [--tokens 500] [--concurrency 4]
                                           [--max-seconds 60] [--database postgresql|sqlite]
 Writes bench/results/oidc_bench.json and oidc_bench.png.
 
@@ -502,8 +502,8 @@ async def run(args) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--signins", type=int, default=600, help="complete sign-ins to time (at most)")
-    parser.add_argument("--tokens", type=int, default=600, help="token requests to time (at most)")
+    parser.add_argument("--signins", type=int, default=2000, help="complete sign-ins to time (at most)")
+    parser.add_argument("--tokens", type=int, default=500, help="token requests to time (at most)")
     parser.add_argument("--concurrency", type=int, default=4, help="concurrent clients (4 gave the most sign-ins/s on 2 cores)")
     parser.add_argument("--workers", type=int, default=2, help="server worker processes (one per core)")
     parser.add_argument("--citizens", type=int, default=32, help="citizens (each with one passkey)")
