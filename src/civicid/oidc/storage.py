@@ -248,10 +248,9 @@ class SqlOidcStore:
     # --- citizens -------------------------------------------------------------------------------
 
     def citizen(self, citizen_id: str, *, with_profile: bool) -> CitizenFacts | None:
-        citizens = self._citizen_service
         if citizen_id not in self._citizens:
             try:
-                self._citizens[citizen_id] = citizens.get(citizen_id, with_data_key=True)
+                self._citizens[citizen_id] = self._citizen_service.get(citizen_id, with_data_key=True)
             except CitizenNotFound:
                 self._citizens[citizen_id] = None
         citizen = self._citizens[citizen_id]
@@ -260,5 +259,5 @@ class SqlOidcStore:
         verified = bool(citizen.verification)
         if not with_profile:
             return CitizenFacts(citizen_id, verified)
-        profile = citizens.profile(citizen)
+        profile = self._citizen_service.profile(citizen)
         return CitizenFacts(citizen_id, verified, name=profile.name, birth_date=profile.birth_date)

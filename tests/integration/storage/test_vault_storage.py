@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from civicid.clock import FixedClock
 from civicid.identity.models import Citizen
-from civicid.identity.service import CitizenService
+from civicid.identity.service import CitizenService, data_key_owner
 from civicid.registry.demo import DemoRegistry
 from civicid.registry.errors import RegistryDuplicate
 from civicid.registry.interfaces import RegistryRecord
@@ -65,7 +65,7 @@ def test_a_citizen_read_with_their_data_key_opens_their_profile_without_another_
     assert (profile.name, profile.birth_date) == (RECORD.name, RECORD.birth_date)
     assert len(statements) == 1 and "data_keys" in statements[0]
 
-    fresh._vault.destroy(f"citizen:{citizen_id}")
+    fresh._vault.destroy(data_key_owner(citizen_id))
     db_session.flush()
     db_session.expunge_all()
     shredded = CitizenService(db_session, FieldVault(db_session, keys, CLOCK), CLOCK)
