@@ -29,6 +29,7 @@ LOG_KEY_PURPOSE = "transparency_log"
 MAX_HISTORY = 1000
 SEQUENCE_BATCH = 500
 PENDING_FLAG = "civicid.audit.pending"  # in Session.info: this unit of work recorded events
+_RECORD = PendingEvent.__table__.insert()  # built once: a statement object memoizes its cache key
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,8 +54,8 @@ class AccessLog:
     def record(self, tag: EventTag, *, actor: str, citizen_id: str, purpose: str = "") -> None:
         now = self._clock.now()
         event = LogEvent(tag=tag, actor=actor, citizen_ref=citizen_id, purpose=purpose, occurred_at=now)
-        self._session.execute(PendingEvent.__table__.insert().values(
-            data=event.to_bytes(), citizen_ref=citizen_id, recorded_ms=int(now.timestamp() * 1000)))
+        self._session.execute(_RECORD, {"data": event.to_bytes(), "citizen_ref": citizen_id,
+                                        "recorded_ms": int(now.timestamp() * 1000)})
         self._session.info[PENDING_FLAG] = True
 
     def sequence(self, *, limit: int = SEQUENCE_BATCH) -> int | None:

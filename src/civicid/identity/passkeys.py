@@ -24,7 +24,6 @@ from typing import Any, Callable
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from webauthn import (
     generate_authentication_options,
@@ -96,6 +95,23 @@ class WebAuthnCeremony(Base):
     challenge: Mapped[bytes] = mapped_column(sa.LargeBinary(64))
     citizen_id: Mapped[str | None] = mapped_column(sa.String(36), nullable=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+# The sign-in statements, on the tables (not the ORM) and built once: a statement object memoizes
+# its cache key, and these run on every sign-in.
+_ceremony, _passkey, _citizen = WebAuthnCeremony.__table__.c, Passkey.__table__.c, Citizen.__table__.c
+_OPEN_CEREMONY = WebAuthnCeremony.__table__.insert()
+_TAKE_CEREMONY = (WebAuthnCeremony.__table__.delete().where(_ceremony.id == sa.bindparam("ceremony_id"))
+                  .returning(_ceremony.purpose, _ceremony.challenge, _ceremony.citizen_id, _ceremony.expires_at))
+_PASSKEY_WITH_OWNER = (
+    sa.select(_passkey.credential_id, _passkey.citizen_id, _passkey.user_handle, _passkey.public_key,
+              _passkey.sign_count, _citizen.network_id, _citizen.verification)
+    .join_from(Passkey.__table__, Citizen.__table__, _citizen.id == _passkey.citizen_id)
+    .where(_passkey.credential_id == sa.bindparam("credential_id")))
+_RECORD_USE = (Passkey.__table__.update().where(_passkey.credential_id == sa.bindparam("used_credential_id"))
+               .values(sign_count=sa.bindparam("new_count"), last_used_at=sa.bindparam("now")))
+# WebAuthn §6.1.1: a counter that does not increase means a cloned authenticator
+_RECORD_USE_COUNTED = _RECORD_USE.where(_passkey.sign_count < sa.bindparam("new_count"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,13 +284,10 @@ class PasskeyService:
             parsed = parse_authentication_credential_json(credential)
         except WebAuthnException as exc:
             raise AuthenticationRejected("malformed", str(exc)) from None
-        found = self._session.execute(
-            sa.select(Passkey, Citizen.network_id, Citizen.verification)
-            .join(Citizen, Citizen.id == Passkey.citizen_id).where(Passkey.credential_id == parsed.raw_id)
-        ).one_or_none() if len(parsed.raw_id) <= MAX_CREDENTIAL_ID_BYTES else None
-        if found is None:
+        row = self._session.execute(_PASSKEY_WITH_OWNER, {"credential_id": parsed.raw_id}).one_or_none() \
+            if len(parsed.raw_id) <= MAX_CREDENTIAL_ID_BYTES else None
+        if row is None:
             raise UnknownCredential()
-        row, network_id, verification = found
         # §7.2 step 6: the user handle, required for a discoverable credential, must be the owner's.
         handle = parsed.response.user_handle
         if not handle or not hmac.compare_digest(handle, row.user_handle):
@@ -286,8 +299,8 @@ class PasskeyService:
                 credential_current_sign_count=row.sign_count, require_user_verification=True)
         except WebAuthnException as exc:
             raise AuthenticationRejected(rejection_reason(exc), str(exc)) from None
-        self._record_use(row, verified.new_sign_count)
-        return VerifiedSignIn(citizen_id=row.citizen_id, network_id=network_id, verification=verification,
+        self._record_use(row.credential_id, verified.new_sign_count)
+        return VerifiedSignIn(citizen_id=row.citizen_id, network_id=row.network_id, verification=row.verification,
                               credential_id=bytes_to_base64url(row.credential_id),
                               sign_count=verified.new_sign_count, user_verified=verified.user_verified)
 
@@ -306,9 +319,8 @@ class PasskeyService:
                                   .execution_options(synchronize_session=False))
         ceremony_id = bytes_to_base64url(raw_id)
         expires_at = now + self._ttl
-        self._session.add(WebAuthnCeremony(id=ceremony_id, purpose=purpose, challenge=challenge,
-                                           citizen_id=citizen_id, expires_at=expires_at))
-        self._session.flush()
+        self._session.execute(_OPEN_CEREMONY, {"id": ceremony_id, "purpose": purpose, "challenge": challenge,
+                                               "citizen_id": citizen_id, "expires_at": expires_at})
         return CeremonyOptions(ceremony_id, public_key, expires_at)
 
     def _consume(self, ceremony_id: str, purpose: str):
@@ -316,32 +328,22 @@ class PasskeyService:
         the one whose DELETE removed it goes on. A ceremony of the wrong kind is used up too."""
         if not isinstance(ceremony_id, str) or not 0 < len(ceremony_id) <= 64:
             raise CeremonyInvalid()
-        row = self._session.execute(
-            sa.delete(WebAuthnCeremony).where(WebAuthnCeremony.id == ceremony_id)
-            .returning(WebAuthnCeremony.purpose, WebAuthnCeremony.challenge, WebAuthnCeremony.citizen_id,
-                       WebAuthnCeremony.expires_at)
-            .execution_options(synchronize_session=False)
-        ).one_or_none()
+        row = self._session.execute(_TAKE_CEREMONY, {"ceremony_id": ceremony_id}).one_or_none()
         if row is None or row.purpose != purpose:
             raise CeremonyInvalid()
         if self._clock.now() >= row.expires_at:
             raise CeremonyExpired()
         return row
 
-    def _record_use(self, row: Passkey, new_count: int) -> None:
+    def _record_use(self, credential_id: bytes, new_count: int) -> None:
         """Store the new signature counter with a compare-and-set, so two assertions racing with
-        the same counter cannot both succeed (a cloned authenticator; WebAuthn §6.1.1)."""
-        now = self._clock.now()
-        query = sa.update(Passkey).where(Passkey.credential_id == row.credential_id)
-        if new_count > 0:
-            query = query.where(Passkey.sign_count < new_count)
-        updated = self._session.execute(query.values(sign_count=new_count, last_used_at=now)
-                                        .execution_options(synchronize_session=False))
+        the same counter cannot both succeed (a cloned authenticator; WebAuthn §6.1.1). An
+        authenticator without a counter always sends 0."""
+        updated = self._session.execute(
+            _RECORD_USE_COUNTED if new_count > 0 else _RECORD_USE,
+            {"used_credential_id": credential_id, "new_count": new_count, "now": self._clock.now()})
         if updated.rowcount != 1:
             raise AuthenticationRejected("sign_count", "The signature counter did not increase.")
-        # what the UPDATE wrote, without marking the row dirty (that would flush a second UPDATE)
-        set_committed_value(row, "sign_count", new_count)
-        set_committed_value(row, "last_used_at", now)
 
 
 def _info(row: Passkey) -> PasskeyInfo:

@@ -19,6 +19,11 @@ from civicid.registry.interfaces import RegistryRecord
 from civicid.vault.store import FieldVault, joined_key
 
 TABLE = Citizen.__tablename__
+_citizens = Citizen.__table__
+_keys, _key_on = joined_key()
+# the sign-in hot path's read, built once (a statement object memoizes its cache key)
+_WITH_DATA_KEY = (sa.select(_citizens, _keys.c.kek_id, _keys.c.wrapped).outerjoin_from(_citizens, _keys, _key_on)
+                  .where(_citizens.c.id == sa.bindparam("citizen_id")))
 
 
 def data_key_owner(citizen_id: str) -> str:
@@ -74,24 +79,23 @@ class CitizenService:
         index = self._vault.id_number_index(id_number)
         return self._session.scalar(sa.select(Citizen).where(Citizen.id_number_index == index))
 
-    def get(self, citizen_id: str, *, with_data_key: bool = False) -> Citizen:
+    def get(self, citizen_id: str, *, with_data_key: bool = False) -> Citizen | sa.Row:
         """``with_data_key``: read the citizen's wrapped data key in the same query, for a
-        ``profile`` that follows (the sign-in hot path)."""
+        ``profile`` that follows (the sign-in hot path); the citizen then comes back as a
+        read-only row with the same attributes."""
         if not with_data_key:
             citizen = self._session.get(Citizen, citizen_id)
         else:
             owner = data_key_owner(citizen_id)
-            key, on = joined_key(owner)
-            found = self._session.execute(
-                sa.select(Citizen, key).outerjoin(key, on).where(Citizen.id == citizen_id)).one_or_none()
-            citizen = None if found is None else found[0]
-            if found is not None:
-                self._vault.adopt_key(owner, found[1])
+            citizen = self._session.execute(_WITH_DATA_KEY, {"citizen_id": citizen_id,
+                                                             "data_key_owner": owner}).one_or_none()
+            if citizen is not None:
+                self._vault.adopt_key(owner, kek_id=citizen.kek_id, wrapped=citizen.wrapped)
         if citizen is None:
             raise CitizenNotFound()
         return citizen
 
-    def profile(self, citizen: Citizen) -> CitizenProfile:
+    def profile(self, citizen: Citizen | sa.Row) -> CitizenProfile:
         owner = data_key_owner(citizen.id)
 
         def open_(column: str, blob: bytes) -> str:

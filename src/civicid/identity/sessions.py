@@ -39,6 +39,13 @@ class SignedIn:
     auth_time: datetime
 
 
+# Built once: a statement object memoizes its cache key, and these run on every sign-in.
+_INSERT = CitizenSession.__table__.insert()
+_BY_TOKEN = (sa.select(CitizenSession.citizen_id, CitizenSession.amr, CitizenSession.acr, CitizenSession.auth_time,
+                       CitizenSession.expires_at)
+             .where(CitizenSession.token_hash == sa.bindparam("token_hash")))
+
+
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
 
@@ -52,14 +59,14 @@ class SignInSessions:
         """Start a session; returns the cookie token (shown to the browser only)."""
         token = secrets.token_urlsafe(32)
         now = self._clock.now()
-        self._session.add(CitizenSession(token_hash=_hash(token), citizen_id=citizen_id, amr=",".join(amr),
-                                         acr=acr, auth_time=now, expires_at=now + ttl))
+        self._session.execute(_INSERT, {"token_hash": _hash(token), "citizen_id": citizen_id, "amr": ",".join(amr),
+                                        "acr": acr, "auth_time": now, "expires_at": now + ttl})
         return token
 
     def resolve(self, token: str | None) -> SignedIn | None:
         if not token or len(token) > 128:
             return None
-        row = self._session.get(CitizenSession, _hash(token))
+        row = self._session.execute(_BY_TOKEN, {"token_hash": _hash(token)}).one_or_none()
         if row is None or row.expires_at <= self._clock.now():
             return None
         return SignedIn(row.citizen_id, tuple(filter(None, row.amr.split(","))), row.acr, row.auth_time)

@@ -24,6 +24,25 @@ from civicid.oidc.views import CitizenFacts, ClientView, CodeView, ConsentView, 
 from civicid.runtime import Runtime
 
 
+# The sign-in statements, on the tables (not the ORM) and built once: a statement object memoizes
+# its cache key, and each of these runs on every sign-in.
+_codes, _tokens, _consents = (OidcAuthorizationCode.__table__, OidcToken.__table__, OidcConsent.__table__)
+_SAVE_CODE = _codes.insert()
+_CLAIM_CODE = (_codes.update()
+               .where(_codes.c.code_hash == sa.bindparam("claimed_hash"), _codes.c.client_id == sa.bindparam("by"),
+                      _codes.c.used_at.is_(None))
+               .values(used_at=sa.bindparam("now")).returning(*_codes.c))
+_CODE_USED_AT = sa.select(_codes.c.used_at).where(_codes.c.code_hash == sa.bindparam("code_hash"),
+                                                  _codes.c.client_id == sa.bindparam("client_id"))
+_NONCE_SEEN = sa.select(sa.literal(1)).where(_codes.c.client_id == sa.bindparam("client_id"),
+                                             _codes.c.nonce == sa.bindparam("nonce")).limit(1)
+_SAVE_TOKEN = _tokens.insert()
+_BY_ACCESS_TOKEN = sa.select(_tokens).where(_tokens.c.access_token_hash == sa.bindparam("token_hash"))
+_BY_REFRESH_TOKEN = sa.select(_tokens).where(_tokens.c.refresh_token_hash == sa.bindparam("token_hash"))
+_CONSENT = sa.select(_consents).where(_consents.c.citizen_id == sa.bindparam("citizen_id"),
+                                      _consents.c.client_id == sa.bindparam("client_id"))
+
+
 def digest(value: str) -> str:
     """How codes, tokens and assertion ids are keyed at rest."""
     return hashlib.sha256(value.encode("utf-8", "replace")).hexdigest()
@@ -43,7 +62,7 @@ def client_view(row: OidcClient) -> ClientView:
     )
 
 
-def _code_view(row: OidcAuthorizationCode) -> CodeView:
+def _code_view(row: sa.Row) -> CodeView:
     return CodeView(
         code_hash=row.code_hash, client_id=row.client_id, citizen_id=row.citizen_id,
         redirect_uri=row.redirect_uri, scope=row.scope, claims=_words(row.claims), nonce=row.nonce,
@@ -52,7 +71,7 @@ def _code_view(row: OidcAuthorizationCode) -> CodeView:
     )
 
 
-def _token_view(row: OidcToken, now: datetime) -> TokenView:
+def _token_view(row: sa.Row, now: datetime) -> TokenView:
     return TokenView(
         id=row.id, grant_id=row.grant_id, client_id=row.client_id, citizen_id=row.citizen_id, scope=row.scope,
         claims=_words(row.claims), acr=row.acr, amr=tuple(filter(None, row.amr.split(","))),
@@ -74,7 +93,7 @@ class SqlOidcStore:
         self._runtime = runtime
         self._client_cache = client_cache
         self._clients: dict[str, ClientView | None] = {}
-        self._citizens: dict[str, Citizen | None] = {}
+        self._citizens: dict[str, Citizen | sa.Row | None] = {}
         self._nonces: dict[tuple[str, str], bool] = {}
         self._citizen_service = CitizenService(session, runtime.vault(session), runtime.clock)
 
@@ -99,29 +118,21 @@ class SqlOidcStore:
     def save_code(self, *, code_hash: str, client_id: str, citizen_id: str, redirect_uri: str, scope: str,
                   claims: Sequence[str], nonce: str | None, code_challenge: str, code_challenge_method: str,
                   acr: str, amr: Sequence[str], auth_time: datetime, expires_at: datetime) -> None:
-        self._session.add(OidcAuthorizationCode(
+        self._session.execute(_SAVE_CODE, dict(
             code_hash=code_hash, client_id=client_id, citizen_id=citizen_id, redirect_uri=redirect_uri,
             scope=scope, claims=" ".join(claims), nonce=nonce, code_challenge=code_challenge,
             code_challenge_method=code_challenge_method, acr=acr, amr=",".join(amr), auth_time=auth_time,
             expires_at=expires_at, used_at=None,
         ))
-        self._session.flush()
 
     def claim_code(self, code_hash: str, *, client_id: str, now: datetime) -> CodeView | None:
         """Mark the code used and return it, in one UPDATE ... RETURNING: of two concurrent
         redemptions only one gets the row. A code seen used before is a replay (RFC 6749 §4.1.2):
         the tokens issued from it are revoked."""
-        claimed = self._session.scalars(
-            sa.select(OidcAuthorizationCode).from_statement(
-                sa.update(OidcAuthorizationCode)
-                .where(OidcAuthorizationCode.code_hash == code_hash, OidcAuthorizationCode.client_id == client_id,
-                       OidcAuthorizationCode.used_at.is_(None))
-                .values(used_at=now).returning(OidcAuthorizationCode))
-        ).one_or_none()
+        claimed = self._session.execute(_CLAIM_CODE, {"claimed_hash": code_hash, "by": client_id,
+                                                      "now": now}).one_or_none()
         if claimed is None:
-            used = self._session.scalar(
-                sa.select(OidcAuthorizationCode.used_at).where(OidcAuthorizationCode.code_hash == code_hash,
-                                                               OidcAuthorizationCode.client_id == client_id))
+            used = self._session.scalar(_CODE_USED_AT, {"code_hash": code_hash, "client_id": client_id})
             if used is not None:
                 self.revoke_grant(code_hash, now=now)
             return None
@@ -133,9 +144,7 @@ class SqlOidcStore:
         """Asked once when the request is checked and again when the code is made."""
         if (client_id, nonce) not in self._nonces:
             self._nonces[(client_id, nonce)] = self._session.scalar(
-                sa.select(sa.literal(1)).where(OidcAuthorizationCode.client_id == client_id,
-                                               OidcAuthorizationCode.nonce == nonce).limit(1)
-            ) is not None
+                _NONCE_SEEN, {"client_id": client_id, "nonce": nonce}) is not None
         return self._nonces[(client_id, nonce)]
 
     # --- tokens -------------------------------------------------------------------------------
@@ -144,20 +153,19 @@ class SqlOidcStore:
                    refresh_token_hash: str | None, scope: str, claims: Sequence[str], acr: str,
                    amr: Sequence[str], auth_time: datetime, issued_at: datetime, expires_at: datetime,
                    refresh_expires_at: datetime | None) -> None:
-        self._session.add(OidcToken(
+        self._session.execute(_SAVE_TOKEN, dict(
             id=str(uuid.uuid4()), grant_id=grant_id, client_id=client_id, citizen_id=citizen_id,
             access_token_hash=access_token_hash, refresh_token_hash=refresh_token_hash, scope=scope,
             claims=" ".join(claims), acr=acr, amr=",".join(amr), auth_time=auth_time, issued_at=issued_at,
             expires_at=expires_at, refresh_expires_at=refresh_expires_at, revoked_at=None,
         ))
-        self._session.flush()
 
     def access_token(self, token_hash: str, *, now: datetime) -> TokenView | None:
-        row = self._session.scalar(sa.select(OidcToken).where(OidcToken.access_token_hash == token_hash))
+        row = self._session.execute(_BY_ACCESS_TOKEN, {"token_hash": token_hash}).one_or_none()
         return None if row is None else _token_view(row, now)
 
     def refresh_token(self, token_hash: str, *, now: datetime) -> TokenView | None:
-        row = self._session.scalar(sa.select(OidcToken).where(OidcToken.refresh_token_hash == token_hash))
+        row = self._session.execute(_BY_REFRESH_TOKEN, {"token_hash": token_hash}).one_or_none()
         if row is None:
             return None
         if row.revoked_at is not None:
@@ -181,7 +189,7 @@ class SqlOidcStore:
 
     # --- consent -------------------------------------------------------------------------------
 
-    def _consent_view(self, row: OidcConsent, client_name: str | None = None) -> ConsentView:
+    def _consent_view(self, row: OidcConsent | sa.Row, client_name: str | None = None) -> ConsentView:
         if client_name is None:
             client = self.client(row.client_id)
             client_name = client.name if client else row.client_id
@@ -189,7 +197,7 @@ class SqlOidcStore:
                            asked=_words(row.asked), granted=_words(row.granted), granted_at=row.granted_at)
 
     def consent(self, citizen_id: str, client_id: str) -> ConsentView | None:
-        row = self._session.get(OidcConsent, (citizen_id, client_id))
+        row = self._session.execute(_CONSENT, {"citizen_id": citizen_id, "client_id": client_id}).one_or_none()
         return None if row is None else self._consent_view(row)
 
     def consents(self, citizen_id: str) -> list[ConsentView]:

@@ -78,6 +78,9 @@ class Keyring:
     keks: Mapping[str, bytes] = field(repr=False)
     current_kek_id: str
     serial: int
+    # per-purpose keys derived so far: HKDF and key construction cost more than the signing or
+    # MAC they serve, and the log key is asked for on every recorded event
+    _derived: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def generate(cls, rng: RandomSource) -> "Keyring":
@@ -132,11 +135,17 @@ class Keyring:
             raise UnwrapFailed(kek_id=wrapped.kek_id) from None
 
     def hmac_key(self, purpose: str) -> bytes:
-        return derive(self.root_secret, kind="hmac", purpose=purpose)
+        key = self._derived.get(("hmac", purpose))
+        if key is None:
+            key = self._derived[("hmac", purpose)] = derive(self.root_secret, kind="hmac", purpose=purpose)
+        return key
 
     def signing_key(self, purpose: str) -> Ed25519PrivateKey:
-        seed = derive(self.root_secret, kind="ed25519", purpose=purpose)
-        return Ed25519PrivateKey.from_private_bytes(seed)
+        key = self._derived.get(("ed25519", purpose))
+        if key is None:
+            seed = derive(self.root_secret, kind="ed25519", purpose=purpose)
+            key = self._derived[("ed25519", purpose)] = Ed25519PrivateKey.from_private_bytes(seed)
+        return key
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -15,10 +15,14 @@ from civicid.vault.models import WrappedDataKey
 BLIND_INDEX_PURPOSE = "blind_index.id_number"
 
 
-def joined_key(owner: str) -> tuple[type[WrappedDataKey], sa.ColumnElement[bool]]:
-    """The entity and ON clause to outer-join an owner's wrapped data key into a query of the
-    owner's row; give the joined row to ``FieldVault.adopt_key``."""
-    return WrappedDataKey, WrappedDataKey.owner == owner
+_data_keys = WrappedDataKey.__table__
+
+
+def joined_key() -> tuple[sa.Table, sa.ColumnElement[bool]]:
+    """The table and ON clause to outer-join an owner's wrapped data key into a query of the
+    owner's row; the owner is the bind parameter ``data_key_owner``. Give the joined row's
+    ``kek_id`` and ``wrapped`` to ``FieldVault.adopt_key``."""
+    return _data_keys, _data_keys.c.owner == sa.bindparam("data_key_owner")
 
 
 class FieldVault:
@@ -32,7 +36,7 @@ class FieldVault:
         self._provider = provider
         self._clock = clock
         self._keys: dict[str, DataKey] = {}
-        self._read: dict[str, WrappedDataKey | None] = {}  # rows read along with their owner's row
+        self._read: dict[str, WrappedKey | None] = {}  # keys read along with their owner's row
 
     def __repr__(self) -> str:
         return f"FieldVault(owners={len(self._keys)})"
@@ -43,15 +47,18 @@ class FieldVault:
                                          created_at=self._clock.now()))
         self._keys[owner] = new.dek
 
-    def adopt_key(self, owner: str, row: WrappedDataKey | None) -> None:
-        """The owner's wrapped key, read along with their row (``joined_key``): opening or
-        sealing their fields then needs no query of its own."""
-        self._read.setdefault(owner, row)
+    def adopt_key(self, owner: str, *, kek_id: str | None, wrapped: bytes | None) -> None:
+        """The owner's wrapped key, read along with their row (``joined_key``; both None if the
+        key was shredded): opening or sealing their fields then needs no query of its own."""
+        self._read.setdefault(owner, None if kek_id is None else WrappedKey(kek_id=kek_id, blob=wrapped))
 
     def _key(self, owner: str) -> DataKey:
         if owner not in self._keys:
-            row = self._read.pop(owner) if owner in self._read else self._session.get(WrappedDataKey, owner)
-            wrapped = None if row is None else WrappedKey(kek_id=row.kek_id, blob=row.wrapped)
+            if owner in self._read:
+                wrapped = self._read.pop(owner)
+            else:
+                row = self._session.get(WrappedDataKey, owner)
+                wrapped = None if row is None else WrappedKey(kek_id=row.kek_id, blob=row.wrapped)
             self._keys[owner] = open_data_key(self._provider, wrapped, owner=owner)
         return self._keys[owner]
 
