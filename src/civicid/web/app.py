@@ -47,7 +47,8 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     app.state.templates = Jinja2Templates(directory=WEB_DIR / "templates")
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     install_error_handlers(app)
-    for module in (health, enrolment, partners, transparency, officials, me, passkeys, recovery, pages, oidc):
+    # Routes are matched in this order: the sign-in endpoints (passkeys, oidc) first, as the busiest.
+    for module in (passkeys, oidc, health, enrolment, partners, transparency, officials, me, recovery, pages):
         app.include_router(module.router)
     if settings.demo:
         from civicid.demo_rp.app import mount_demo_rp

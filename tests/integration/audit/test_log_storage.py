@@ -194,3 +194,15 @@ def test_concurrent_writers_and_sequencers_never_fork_the_log(db_engine, keys):
             assert session.scalar(sa.text("SELECT count(*) FROM audit_pending")) == 0
     finally:
         clear()
+
+
+@pytest.mark.parametrize("events", [1, 2, 3])
+def test_each_single_event_run_is_stored_with_only_real_nodes(db_session, keys, events):
+    """A run that completes no subtree writes no node row (an empty insert would write NULLs)."""
+    log = AccessLog(db_session, keys, CLOCK)
+    for i in range(events):
+        log.record(EventTag.PARTNER_CITIZEN_VERIFY, actor="partner:p1", citizen_id="c1", purpose=f"check {i}")
+        assert log.sequence() == 1
+    assert db_session.scalar(sa.text("SELECT count(*) FROM audit_nodes WHERE hash IS NULL")) == 0
+    assert db_session.scalar(sa.text("SELECT count(*) FROM audit_entries")) == events
+    assert _verify(db_session, keys).ok
