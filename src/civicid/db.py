@@ -8,9 +8,11 @@ distributed engines.
 from __future__ import annotations
 
 import time
+from collections import namedtuple
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Iterator
+from typing import Any, Iterator, Mapping, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy import event, exc
@@ -117,3 +119,86 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any error."""
     with factory() as session, session.begin():
         yield session
+
+
+@dataclass(frozen=True, slots=True)
+class HotResult:
+    """What a ``HotStatement`` gave: all its rows, fetched, and the row count."""
+
+    rows: Sequence[Any]  # rows with attribute access by column name
+    rowcount: int
+
+    def one_or_none(self) -> Any:
+        if len(self.rows) > 1:
+            raise exc.MultipleResultsFound("Multiple rows were found when one or none was required")
+        return self.rows[0] if self.rows else None
+
+    def scalar(self) -> Any:
+        return self.rows[0][0] if self.rows else None
+
+
+class HotStatement:
+    """A Core statement that runs on every sign-in, executed on the DBAPI cursor under PostgreSQL.
+
+    SQLAlchemy's work per execution (cache key, compiled-cache lookup, execution context, parameter
+    and result processing) costs about as much CPU as psycopg's own (197 against 93 us per
+    statement on a 2-core machine). Here the statement is compiled once per set of parameter names
+    and run by psycopg as a prepared statement. Values go through psycopg's own adaptation, so
+    parameters must be str, bytes, int, bool, None or aware datetimes; datetimes come back in UTC,
+    as ``UTCDateTime`` gives them. DBAPI errors are raised as SQLAlchemy's (``IntegrityError``, ...),
+    and a connection found dead is invalidated. Other databases run the statement on the session's
+    connection as usual.
+    """
+
+    def __init__(self, statement: sa.Executable) -> None:
+        self.statement = statement
+        self._plans: dict[tuple[str, ...], tuple[str, dict[str, Any]]] = {}
+        self._row_types: dict[tuple[str, ...], type] = {}
+
+    def run(self, session: Session, params: Mapping[str, Any]) -> HotResult:
+        connection = session.connection()
+        if connection.dialect.name != "postgresql":
+            result = connection.execute(self.statement, params)
+            if not result.returns_rows:
+                return HotResult((), result.rowcount)
+            rows = result.all()  # SQLite counts rows only once they are fetched
+            return HotResult(rows, len(rows))
+        sql, defaults = self._plan(connection.dialect, tuple(params))
+        values = {**defaults, **params} if defaults else params
+        dbapi_connection = connection.connection.dbapi_connection
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(sql, values, prepare=True)
+            rowcount = cursor.rowcount  # a closed cursor answers -1
+            rows = cursor.fetchall() if cursor.description else ()
+            if rows:
+                row_type = self._row_type(tuple(column.name for column in cursor.description))
+                rows = [row_type(*(_utc(value) for value in row)) for row in rows]
+        except connection.dialect.loaded_dbapi.Error as error:
+            gone = connection.dialect.is_disconnect(error, dbapi_connection, cursor)
+            if gone:
+                connection.invalidate(error)
+            raise exc.DBAPIError.instance(sql, values, error, connection.dialect.loaded_dbapi.Error,
+                                          connection_invalidated=gone, dialect=connection.dialect) from error
+        finally:
+            cursor.close()
+        return HotResult(rows, rowcount)
+
+    def _plan(self, dialect, names: tuple[str, ...]) -> tuple[str, dict[str, Any]]:
+        plan = self._plans.get(names)
+        if plan is None:
+            compiled = self.statement.compile(dialect=dialect, column_keys=list(names))
+            given = dict.fromkeys(names)
+            defaults = {k: v for k, v in compiled.construct_params(given).items() if k not in given}
+            plan = self._plans[names] = (compiled.string, defaults)
+        return plan
+
+    def _row_type(self, names: tuple[str, ...]) -> type:
+        row_type = self._row_types.get(names)
+        if row_type is None:
+            row_type = self._row_types[names] = namedtuple("HotRow", names)
+        return row_type
+
+
+def _utc(value: Any) -> Any:
+    return value.astimezone(timezone.utc) if isinstance(value, datetime) else value

@@ -23,13 +23,14 @@ from civicid.audit.sql_store import SqlLogStore
 from civicid.audit.sth import SignedTreeHead
 from civicid.audit.tree import TransparencyLog
 from civicid.clock import Clock
+from civicid.db import HotStatement
 from civicid.vault.interfaces import KeyProvider
 
 LOG_KEY_PURPOSE = "transparency_log"
 MAX_HISTORY = 1000
 SEQUENCE_BATCH = 500
 PENDING_FLAG = "civicid.audit.pending"  # in Session.info: this unit of work recorded events
-_RECORD = PendingEvent.__table__.insert()  # built once: a statement object memoizes its cache key
+_RECORD = HotStatement(PendingEvent.__table__.insert())
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +55,7 @@ class AccessLog:
     def record(self, tag: EventTag, *, actor: str, citizen_id: str, purpose: str = "") -> None:
         now = self._clock.now()
         event = LogEvent(tag=tag, actor=actor, citizen_ref=citizen_id, purpose=purpose, occurred_at=now)
-        self._session.execute(_RECORD, {"data": event.to_bytes(), "citizen_ref": citizen_id,
+        _RECORD.run(self._session, {"data": event.to_bytes(), "citizen_ref": citizen_id,
                                         "recorded_ms": int(now.timestamp() * 1000)})
         self._session.info[PENDING_FLAG] = True
 

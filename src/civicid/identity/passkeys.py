@@ -44,7 +44,7 @@ from webauthn.helpers.structs import (
 
 from civicid.audit.events import EventTag
 from civicid.clock import Clock
-from civicid.db import Base, UTCDateTime
+from civicid.db import Base, HotStatement, UTCDateTime
 from civicid.identity.models import Citizen
 from civicid.identity.passkey_errors import (
     AlreadyRegistered,
@@ -97,21 +97,22 @@ class WebAuthnCeremony(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
-# The sign-in statements, on the tables (not the ORM) and built once: a statement object memoizes
-# its cache key, and these run on every sign-in.
+# The sign-in statements, on the tables (not the ORM), built once.
 _ceremony, _passkey, _citizen = WebAuthnCeremony.__table__.c, Passkey.__table__.c, Citizen.__table__.c
-_OPEN_CEREMONY = WebAuthnCeremony.__table__.insert()
-_TAKE_CEREMONY = (WebAuthnCeremony.__table__.delete().where(_ceremony.id == sa.bindparam("ceremony_id"))
-                  .returning(_ceremony.purpose, _ceremony.challenge, _ceremony.citizen_id, _ceremony.expires_at))
-_PASSKEY_WITH_OWNER = (
+_OPEN_CEREMONY = HotStatement(WebAuthnCeremony.__table__.insert())
+_TAKE_CEREMONY = HotStatement(
+    WebAuthnCeremony.__table__.delete().where(_ceremony.id == sa.bindparam("ceremony_id"))
+    .returning(_ceremony.purpose, _ceremony.challenge, _ceremony.citizen_id, _ceremony.expires_at))
+_PASSKEY_WITH_OWNER = HotStatement(
     sa.select(_passkey.credential_id, _passkey.citizen_id, _passkey.user_handle, _passkey.public_key,
               _passkey.sign_count, _citizen.network_id, _citizen.verification)
     .join_from(Passkey.__table__, Citizen.__table__, _citizen.id == _passkey.citizen_id)
     .where(_passkey.credential_id == sa.bindparam("credential_id")))
-_RECORD_USE = (Passkey.__table__.update().where(_passkey.credential_id == sa.bindparam("used_credential_id"))
+_record_use = (Passkey.__table__.update().where(_passkey.credential_id == sa.bindparam("used_credential_id"))
                .values(sign_count=sa.bindparam("new_count"), last_used_at=sa.bindparam("now")))
+_RECORD_USE = HotStatement(_record_use)
 # WebAuthn §6.1.1: a counter that does not increase means a cloned authenticator
-_RECORD_USE_COUNTED = _RECORD_USE.where(_passkey.sign_count < sa.bindparam("new_count"))
+_RECORD_USE_COUNTED = HotStatement(_record_use.where(_passkey.sign_count < sa.bindparam("new_count")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,7 +285,7 @@ class PasskeyService:
             parsed = parse_authentication_credential_json(credential)
         except WebAuthnException as exc:
             raise AuthenticationRejected("malformed", str(exc)) from None
-        row = self._session.execute(_PASSKEY_WITH_OWNER, {"credential_id": parsed.raw_id}).one_or_none() \
+        row = _PASSKEY_WITH_OWNER.run(self._session, {"credential_id": parsed.raw_id}).one_or_none() \
             if len(parsed.raw_id) <= MAX_CREDENTIAL_ID_BYTES else None
         if row is None:
             raise UnknownCredential()
@@ -319,7 +320,7 @@ class PasskeyService:
                                   .execution_options(synchronize_session=False))
         ceremony_id = bytes_to_base64url(raw_id)
         expires_at = now + self._ttl
-        self._session.execute(_OPEN_CEREMONY, {"id": ceremony_id, "purpose": purpose, "challenge": challenge,
+        _OPEN_CEREMONY.run(self._session, {"id": ceremony_id, "purpose": purpose, "challenge": challenge,
                                                "citizen_id": citizen_id, "expires_at": expires_at})
         return CeremonyOptions(ceremony_id, public_key, expires_at)
 
@@ -328,7 +329,7 @@ class PasskeyService:
         the one whose DELETE removed it goes on. A ceremony of the wrong kind is used up too."""
         if not isinstance(ceremony_id, str) or not 0 < len(ceremony_id) <= 64:
             raise CeremonyInvalid()
-        row = self._session.execute(_TAKE_CEREMONY, {"ceremony_id": ceremony_id}).one_or_none()
+        row = _TAKE_CEREMONY.run(self._session, {"ceremony_id": ceremony_id}).one_or_none()
         if row is None or row.purpose != purpose:
             raise CeremonyInvalid()
         if self._clock.now() >= row.expires_at:
@@ -339,9 +340,8 @@ class PasskeyService:
         """Store the new signature counter with a compare-and-set, so two assertions racing with
         the same counter cannot both succeed (a cloned authenticator; WebAuthn §6.1.1). An
         authenticator without a counter always sends 0."""
-        updated = self._session.execute(
-            _RECORD_USE_COUNTED if new_count > 0 else _RECORD_USE,
-            {"used_credential_id": credential_id, "new_count": new_count, "now": self._clock.now()})
+        updated = (_RECORD_USE_COUNTED if new_count > 0 else _RECORD_USE).run(self._session, {
+            "used_credential_id": credential_id, "new_count": new_count, "now": self._clock.now()})
         if updated.rowcount != 1:
             raise AuthenticationRejected("sign_count", "The signature counter did not increase.")
 

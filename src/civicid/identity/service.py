@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from civicid.clock import Clock
+from civicid.db import HotStatement
 from civicid.identity.errors import CitizenNotFound
 from civicid.identity.models import Citizen
 from civicid.registry.interfaces import RegistryRecord
@@ -21,9 +22,9 @@ from civicid.vault.store import FieldVault, joined_key
 TABLE = Citizen.__tablename__
 _citizens = Citizen.__table__
 _keys, _key_on = joined_key()
-# the sign-in hot path's read, built once (a statement object memoizes its cache key)
-_WITH_DATA_KEY = (sa.select(_citizens, _keys.c.kek_id, _keys.c.wrapped).outerjoin_from(_citizens, _keys, _key_on)
-                  .where(_citizens.c.id == sa.bindparam("citizen_id")))
+_WITH_DATA_KEY = HotStatement(  # the sign-in's read of a citizen
+    sa.select(_citizens, _keys.c.kek_id, _keys.c.wrapped).outerjoin_from(_citizens, _keys, _key_on)
+    .where(_citizens.c.id == sa.bindparam("citizen_id")))
 
 
 def data_key_owner(citizen_id: str) -> str:
@@ -87,7 +88,7 @@ class CitizenService:
             citizen = self._session.get(Citizen, citizen_id)
         else:
             owner = data_key_owner(citizen_id)
-            citizen = self._session.execute(_WITH_DATA_KEY, {"citizen_id": citizen_id,
+            citizen = _WITH_DATA_KEY.run(self._session, {"citizen_id": citizen_id,
                                                              "data_key_owner": owner}).one_or_none()
             if citizen is not None:
                 self._vault.adopt_key(owner, kek_id=citizen.kek_id, wrapped=citizen.wrapped)

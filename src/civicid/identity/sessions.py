@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from civicid.clock import Clock
-from civicid.db import Base, UTCDateTime
+from civicid.db import Base, HotStatement, UTCDateTime
 
 COOKIE_NAME = "civicid_session"
 
@@ -39,11 +39,12 @@ class SignedIn:
     auth_time: datetime
 
 
-# Built once: a statement object memoizes its cache key, and these run on every sign-in.
-_INSERT = CitizenSession.__table__.insert()
-_BY_TOKEN = (sa.select(CitizenSession.citizen_id, CitizenSession.amr, CitizenSession.acr, CitizenSession.auth_time,
-                       CitizenSession.expires_at)
-             .where(CitizenSession.token_hash == sa.bindparam("token_hash")))
+# The sign-in statements, on the table (not the ORM), built once.
+_INSERT = HotStatement(CitizenSession.__table__.insert())
+_BY_TOKEN = HotStatement(
+    sa.select(CitizenSession.citizen_id, CitizenSession.amr, CitizenSession.acr, CitizenSession.auth_time,
+              CitizenSession.expires_at)
+    .where(CitizenSession.token_hash == sa.bindparam("token_hash")))
 
 
 def _hash(token: str) -> str:
@@ -59,14 +60,14 @@ class SignInSessions:
         """Start a session; returns the cookie token (shown to the browser only)."""
         token = secrets.token_urlsafe(32)
         now = self._clock.now()
-        self._session.execute(_INSERT, {"token_hash": _hash(token), "citizen_id": citizen_id, "amr": ",".join(amr),
+        _INSERT.run(self._session, {"token_hash": _hash(token), "citizen_id": citizen_id, "amr": ",".join(amr),
                                         "acr": acr, "auth_time": now, "expires_at": now + ttl})
         return token
 
     def resolve(self, token: str | None) -> SignedIn | None:
         if not token or len(token) > 128:
             return None
-        row = self._session.execute(_BY_TOKEN, {"token_hash": _hash(token)}).one_or_none()
+        row = _BY_TOKEN.run(self._session, {"token_hash": _hash(token)}).one_or_none()
         if row is None or row.expires_at <= self._clock.now():
             return None
         return SignedIn(row.citizen_id, tuple(filter(None, row.amr.split(","))), row.acr, row.auth_time)

@@ -14,6 +14,7 @@ from typing import Sequence
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from civicid.db import HotStatement
 from civicid.identity.errors import CitizenNotFound
 from civicid.identity.models import Citizen
 from civicid.identity.service import CitizenService
@@ -24,23 +25,23 @@ from civicid.oidc.views import CitizenFacts, ClientView, CodeView, ConsentView, 
 from civicid.runtime import Runtime
 
 
-# The sign-in statements, on the tables (not the ORM) and built once: a statement object memoizes
-# its cache key, and each of these runs on every sign-in.
+# The sign-in statements, on the tables (not the ORM), built once.
 _codes, _tokens, _consents = (OidcAuthorizationCode.__table__, OidcToken.__table__, OidcConsent.__table__)
-_SAVE_CODE = _codes.insert()
-_CLAIM_CODE = (_codes.update()
-               .where(_codes.c.code_hash == sa.bindparam("claimed_hash"), _codes.c.client_id == sa.bindparam("by"),
-                      _codes.c.used_at.is_(None))
-               .values(used_at=sa.bindparam("now")).returning(*_codes.c))
-_CODE_USED_AT = sa.select(_codes.c.used_at).where(_codes.c.code_hash == sa.bindparam("code_hash"),
-                                                  _codes.c.client_id == sa.bindparam("client_id"))
-_NONCE_SEEN = sa.select(sa.literal(1)).where(_codes.c.client_id == sa.bindparam("client_id"),
-                                             _codes.c.nonce == sa.bindparam("nonce")).limit(1)
-_SAVE_TOKEN = _tokens.insert()
-_BY_ACCESS_TOKEN = sa.select(_tokens).where(_tokens.c.access_token_hash == sa.bindparam("token_hash"))
-_BY_REFRESH_TOKEN = sa.select(_tokens).where(_tokens.c.refresh_token_hash == sa.bindparam("token_hash"))
-_CONSENT = sa.select(_consents).where(_consents.c.citizen_id == sa.bindparam("citizen_id"),
-                                      _consents.c.client_id == sa.bindparam("client_id"))
+_SAVE_CODE = HotStatement(_codes.insert())
+_CLAIM_CODE = HotStatement(
+    _codes.update()
+    .where(_codes.c.code_hash == sa.bindparam("claimed_hash"), _codes.c.client_id == sa.bindparam("by"),
+           _codes.c.used_at.is_(None))
+    .values(used_at=sa.bindparam("now")).returning(*_codes.c))
+_CODE_USED_AT = HotStatement(sa.select(_codes.c.used_at).where(_codes.c.code_hash == sa.bindparam("code_hash"),
+                                                               _codes.c.client_id == sa.bindparam("client_id")))
+_NONCE_SEEN = HotStatement(sa.select(sa.literal(1)).where(_codes.c.client_id == sa.bindparam("client_id"),
+                                                          _codes.c.nonce == sa.bindparam("nonce")).limit(1))
+_SAVE_TOKEN = HotStatement(_tokens.insert())
+_BY_ACCESS_TOKEN = HotStatement(sa.select(_tokens).where(_tokens.c.access_token_hash == sa.bindparam("token_hash")))
+_BY_REFRESH_TOKEN = HotStatement(sa.select(_tokens).where(_tokens.c.refresh_token_hash == sa.bindparam("token_hash")))
+_CONSENT = HotStatement(sa.select(_consents).where(_consents.c.citizen_id == sa.bindparam("citizen_id"),
+                                                   _consents.c.client_id == sa.bindparam("client_id")))
 
 
 def digest(value: str) -> str:
@@ -118,7 +119,7 @@ class SqlOidcStore:
     def save_code(self, *, code_hash: str, client_id: str, citizen_id: str, redirect_uri: str, scope: str,
                   claims: Sequence[str], nonce: str | None, code_challenge: str, code_challenge_method: str,
                   acr: str, amr: Sequence[str], auth_time: datetime, expires_at: datetime) -> None:
-        self._session.execute(_SAVE_CODE, dict(
+        _SAVE_CODE.run(self._session, dict(
             code_hash=code_hash, client_id=client_id, citizen_id=citizen_id, redirect_uri=redirect_uri,
             scope=scope, claims=" ".join(claims), nonce=nonce, code_challenge=code_challenge,
             code_challenge_method=code_challenge_method, acr=acr, amr=",".join(amr), auth_time=auth_time,
@@ -129,10 +130,10 @@ class SqlOidcStore:
         """Mark the code used and return it, in one UPDATE ... RETURNING: of two concurrent
         redemptions only one gets the row. A code seen used before is a replay (RFC 6749 §4.1.2):
         the tokens issued from it are revoked."""
-        claimed = self._session.execute(_CLAIM_CODE, {"claimed_hash": code_hash, "by": client_id,
+        claimed = _CLAIM_CODE.run(self._session, {"claimed_hash": code_hash, "by": client_id,
                                                       "now": now}).one_or_none()
         if claimed is None:
-            used = self._session.scalar(_CODE_USED_AT, {"code_hash": code_hash, "client_id": client_id})
+            used = _CODE_USED_AT.run(self._session, {"code_hash": code_hash, "client_id": client_id}).scalar()
             if used is not None:
                 self.revoke_grant(code_hash, now=now)
             return None
@@ -143,8 +144,8 @@ class SqlOidcStore:
     def nonce_seen(self, client_id: str, nonce: str) -> bool:
         """Asked once when the request is checked and again when the code is made."""
         if (client_id, nonce) not in self._nonces:
-            self._nonces[(client_id, nonce)] = self._session.scalar(
-                _NONCE_SEEN, {"client_id": client_id, "nonce": nonce}) is not None
+            seen = _NONCE_SEEN.run(self._session, {"client_id": client_id, "nonce": nonce}).scalar()
+            self._nonces[(client_id, nonce)] = seen is not None
         return self._nonces[(client_id, nonce)]
 
     # --- tokens -------------------------------------------------------------------------------
@@ -153,7 +154,7 @@ class SqlOidcStore:
                    refresh_token_hash: str | None, scope: str, claims: Sequence[str], acr: str,
                    amr: Sequence[str], auth_time: datetime, issued_at: datetime, expires_at: datetime,
                    refresh_expires_at: datetime | None) -> None:
-        self._session.execute(_SAVE_TOKEN, dict(
+        _SAVE_TOKEN.run(self._session, dict(
             id=str(uuid.uuid4()), grant_id=grant_id, client_id=client_id, citizen_id=citizen_id,
             access_token_hash=access_token_hash, refresh_token_hash=refresh_token_hash, scope=scope,
             claims=" ".join(claims), acr=acr, amr=",".join(amr), auth_time=auth_time, issued_at=issued_at,
@@ -161,11 +162,11 @@ class SqlOidcStore:
         ))
 
     def access_token(self, token_hash: str, *, now: datetime) -> TokenView | None:
-        row = self._session.execute(_BY_ACCESS_TOKEN, {"token_hash": token_hash}).one_or_none()
+        row = _BY_ACCESS_TOKEN.run(self._session, {"token_hash": token_hash}).one_or_none()
         return None if row is None else _token_view(row, now)
 
     def refresh_token(self, token_hash: str, *, now: datetime) -> TokenView | None:
-        row = self._session.execute(_BY_REFRESH_TOKEN, {"token_hash": token_hash}).one_or_none()
+        row = _BY_REFRESH_TOKEN.run(self._session, {"token_hash": token_hash}).one_or_none()
         if row is None:
             return None
         if row.revoked_at is not None:
@@ -197,7 +198,7 @@ class SqlOidcStore:
                            asked=_words(row.asked), granted=_words(row.granted), granted_at=row.granted_at)
 
     def consent(self, citizen_id: str, client_id: str) -> ConsentView | None:
-        row = self._session.execute(_CONSENT, {"citizen_id": citizen_id, "client_id": client_id}).one_or_none()
+        row = _CONSENT.run(self._session, {"citizen_id": citizen_id, "client_id": client_id}).one_or_none()
         return None if row is None else self._consent_view(row)
 
     def consents(self, citizen_id: str) -> list[ConsentView]:
