@@ -152,8 +152,7 @@ class HotStatement:
 
     def __init__(self, statement: sa.Executable) -> None:
         self.statement = statement
-        self._plans: dict[tuple[str, ...], tuple[str, dict[str, Any]]] = {}
-        self._row_types: dict[tuple[str, ...], type] = {}
+        self._plans: dict[tuple[str, ...], _Plan] = {}
 
     def run(self, session: Session, params: Mapping[str, Any]) -> HotResult:
         connection = session.connection()
@@ -163,41 +162,46 @@ class HotStatement:
                 return HotResult((), result.rowcount)
             rows = result.all()  # SQLite counts rows only once they are fetched
             return HotResult(rows, len(rows))
-        sql, defaults = self._plan(connection.dialect, tuple(params))
-        values = {**defaults, **params} if defaults else params
-        dbapi_connection = connection.connection.dbapi_connection
-        cursor = dbapi_connection.cursor()
+        plan = self._plan(connection.dialect, tuple(params))
+        values = {**plan.defaults, **params} if plan.defaults else params
+        pooled = connection.connection
+        cursor = pooled.info.get(_CURSOR)  # one per DBAPI connection, which one thread uses at a time
+        if cursor is None or cursor.closed:
+            cursor = pooled.info[_CURSOR] = pooled.dbapi_connection.cursor()
         try:
-            cursor.execute(sql, values, prepare=True)
-            rowcount = cursor.rowcount  # a closed cursor answers -1
-            rows = cursor.fetchall() if cursor.description else ()
-            if rows:
-                row_type = self._row_type(tuple(column.name for column in cursor.description))
-                rows = [row_type(*(_utc(value) for value in row)) for row in rows]
+            cursor.execute(plan.sql, values, prepare=True)
+            description = cursor.description
+            rows = cursor.fetchall() if description else ()
         except connection.dialect.loaded_dbapi.Error as error:
-            gone = connection.dialect.is_disconnect(error, dbapi_connection, cursor)
+            gone = connection.dialect.is_disconnect(error, pooled.dbapi_connection, cursor)
             if gone:
                 connection.invalidate(error)
-            raise exc.DBAPIError.instance(sql, values, error, connection.dialect.loaded_dbapi.Error,
+            raise exc.DBAPIError.instance(plan.sql, values, error, connection.dialect.loaded_dbapi.Error,
                                           connection_invalidated=gone, dialect=connection.dialect) from error
-        finally:
-            cursor.close()
-        return HotResult(rows, rowcount)
+        if rows:
+            if plan.row_type is None:
+                plan.row_type = namedtuple("HotRow", [column.name for column in description])
+            rows = [plan.row_type(*(_utc(value) for value in row)) for row in rows]
+        return HotResult(rows, cursor.rowcount)
 
-    def _plan(self, dialect, names: tuple[str, ...]) -> tuple[str, dict[str, Any]]:
+    def _plan(self, dialect, names: tuple[str, ...]) -> "_Plan":
         plan = self._plans.get(names)
         if plan is None:
             compiled = self.statement.compile(dialect=dialect, column_keys=list(names))
             given = dict.fromkeys(names)
             defaults = {k: v for k, v in compiled.construct_params(given).items() if k not in given}
-            plan = self._plans[names] = (compiled.string, defaults)
+            plan = self._plans[names] = _Plan(compiled.string, defaults)
         return plan
 
-    def _row_type(self, names: tuple[str, ...]) -> type:
-        row_type = self._row_types.get(names)
-        if row_type is None:
-            row_type = self._row_types[names] = namedtuple("HotRow", names)
-        return row_type
+
+_CURSOR = "civicid.hot_cursor"
+
+
+@dataclass(slots=True)
+class _Plan:
+    sql: str
+    defaults: dict[str, Any]
+    row_type: type | None = None  # known after the first row
 
 
 def _utc(value: Any) -> Any:
