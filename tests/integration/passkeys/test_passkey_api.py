@@ -143,3 +143,20 @@ def test_sign_in_takes_json_only_so_another_site_cannot_post_one(h, authenticato
     for content_type in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data"):
         response = h.client.post("/api/v1/signin/verify", content=payload, headers={"content-type": content_type})
         assert response.status_code == 422 and COOKIE_NAME not in response.cookies, content_type
+
+
+def test_sign_in_bodies_are_bounded_and_parsed_as_typed_errors(h):
+    too_big = json.dumps({"ceremony_id": "x", "credential": {"pad": "a" * 70_000}}).encode()
+
+    def chunks():  # no Content-Length: the limit must hold while reading
+        yield too_big[:40_000]
+        yield too_big[40_000:]
+
+    for content in (too_big, chunks()):
+        response = h.client.post("/api/v1/signin/verify", content=content,
+                                 headers={"content-type": "application/json"})
+        assert response.status_code == 422 and "at most" in response.json()["error"]["message"]
+    not_json = h.client.post("/api/v1/signin/verify", content=b"{not json",
+                             headers={"content-type": "application/json"})
+    assert not_json.status_code == 422 and not_json.json()["error"]["code"] == "request.invalid"
+    assert not_json.json()["error"]["detail"][0]["loc"][0] == "body"

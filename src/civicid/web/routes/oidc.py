@@ -25,7 +25,7 @@ from civicid.oidc.starlette_adapter import (OAuthResponse, StarletteOAuth2Reques
                                             read_oauth2_request, to_starlette)
 from civicid.runtime import Runtime
 from civicid.web.citizen_session import clear_session_cookie, signed_in_citizen, signed_in_citizen_or_bearer
-from civicid.web.deps import RuntimeDep, in_worker_thread
+from civicid.web.deps import RuntimeDep, in_worker_thread, plain_route, runtime_of
 from civicid.web.errors import error_response
 
 router = APIRouter(tags=["oidc"])
@@ -104,10 +104,10 @@ def discovery(runtime: RuntimeDep) -> JSONResponse:
                         headers={"Cache-Control": "public, max-age=300"})
 
 
-@router.get(AUTHORIZE_PATH, include_in_schema=False)
-async def authorize(request: Request, runtime: RuntimeDep) -> Response:
+@plain_route(router, AUTHORIZE_PATH, methods=["GET"])
+async def authorize(request: Request) -> Response:
     """Authorization endpoint (OIDC Core §3.1.2): sign in, consent, then a code to the client."""
-    return await _run(request, runtime, lambda provider, req, signed: provider.authorize(req, signed))
+    return await _run(request, runtime_of(request), lambda provider, req, signed: provider.authorize(req, signed))
 
 
 @router.post(AUTHORIZE_PATH, include_in_schema=False)
@@ -132,27 +132,19 @@ async def consent(request: Request, runtime: RuntimeDep) -> Response:
     return await _run(request, runtime, lambda provider, req, signed: provider.decide(req, signed), after_post=True)
 
 
-@router.post(TOKEN_PATH, include_in_schema=False)
-async def token(request: Request, runtime: RuntimeDep) -> Response:
+@plain_route(router, TOKEN_PATH, methods=["POST"])
+async def token(request: Request) -> Response:
     """Token endpoint (RFC 6749 §3.2, OIDC Core §3.1.3): authorization_code and refresh_token."""
-    return await _run(request, runtime, lambda provider, req, signed: provider.token(req), browser=False)
+    return await _run(request, runtime_of(request), lambda provider, req, signed: provider.token(req), browser=False)
 
 
-async def _userinfo(request: Request, runtime: Runtime) -> Response:
+@plain_route(router, USERINFO_PATH, methods=["GET", "POST"])
+async def userinfo(request: Request) -> Response:
+    """UserInfo endpoint (OIDC Core §5.3), bearer token in the Authorization header."""
+    runtime = runtime_of(request)
     req = json_request(request, issuer=issuer_of(runtime.settings.public_url))
     return to_starlette(await in_worker_thread(runtime, _all_or_nothing(
         lambda session: _provider(runtime, session, request).userinfo(req))))
-
-
-@router.get(USERINFO_PATH, include_in_schema=False)
-async def userinfo(request: Request, runtime: RuntimeDep) -> Response:
-    """UserInfo endpoint (OIDC Core §5.3), bearer token in the Authorization header."""
-    return await _userinfo(request, runtime)
-
-
-@router.post(USERINFO_PATH, include_in_schema=False)
-async def userinfo_post(request: Request, runtime: RuntimeDep) -> Response:
-    return await _userinfo(request, runtime)
 
 
 @router.get(JWKS_PATH)

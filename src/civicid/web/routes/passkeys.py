@@ -10,7 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
-from pydantic import BaseModel, Field
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field, ValidationError
 
 from civicid.errors import InvalidInput
 from civicid.identity.passkey_errors import SignInRequired
@@ -18,7 +20,7 @@ from civicid.identity.passkeys import PasskeyService, require_fresh_face
 from civicid.identity.service import CitizenService
 from civicid.identity.sessions import COOKIE_NAME, SignInSessions
 from civicid.web.citizen_session import clear_session_cookie, set_session_cookie, signed_in_citizen
-from civicid.web.deps import RuntimeDep, SessionDep, in_worker_thread
+from civicid.web.deps import RuntimeDep, SessionDep, in_worker_thread, plain_route, runtime_of
 
 MAX_BODY_BYTES = 64 * 1024
 PASSKEY_AMR = ("hwk", "user")  # RFC 8176 §2: proof of possession of a hardware-secured key, user presence
@@ -28,6 +30,22 @@ async def small_body(request: Request) -> None:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise InvalidInput(f"The request body may be at most {MAX_BODY_BYTES} bytes.")
+
+
+def _is_json(content_type: str) -> bool:
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    return media_type == "application/json" or (media_type.startswith("application/") and media_type.endswith("+json"))
+
+
+async def _read_small_body(request: Request) -> bytes:
+    """The body, refused as soon as it exceeds the limit (also when it comes without a length)."""
+    await small_body(request)
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            raise InvalidInput(f"The request body may be at most {MAX_BODY_BYTES} bytes.")
+    return bytes(body)
 
 
 router = APIRouter(tags=["passkeys"], dependencies=[Depends(small_body)])
@@ -71,17 +89,29 @@ def my_passkeys(request: Request, runtime: RuntimeDep, session: SessionDep) -> d
                          .list_for(signed_in.citizen_id)]}
 
 
-# The two sign-in calls are the hot path: one hop to a worker thread each (see deps.in_worker_thread).
-@router.post("/api/v1/signin/options")
-async def signin_options(runtime: RuntimeDep) -> dict:
+# The two sign-in calls are the hot path: plain routes (see deps.plain_route), one hop to a worker
+# thread each (see deps.in_worker_thread).
+@plain_route(router, "/api/v1/signin/options", methods=["POST"])
+async def signin_options(request: Request) -> JSONResponse:
     """Options for ``navigator.credentials.get`` with a discoverable credential."""
-    return await in_worker_thread(
-        runtime, lambda session: PasskeyService.from_runtime(runtime, session).authentication_options().to_json())
+    runtime = runtime_of(request)
+    return JSONResponse(await in_worker_thread(
+        runtime, lambda session: PasskeyService.from_runtime(runtime, session).authentication_options().to_json()))
 
 
-@router.post("/api/v1/signin/verify")
-async def signin_verify(body: CeremonyResponse, response: Response, runtime: RuntimeDep) -> dict:
-    """Verify the assertion and start a session (cookie) with ``amr`` = hwk, user."""
+@plain_route(router, "/api/v1/signin/verify", methods=["POST"])
+async def signin_verify(request: Request) -> JSONResponse:
+    """Verify the assertion (``CeremonyResponse``) and start a session (cookie) with ``amr`` =
+    hwk, user."""
+    if not _is_json(request.headers.get("content-type", "")):
+        # Login CSRF: another site can post text/plain or a form without a CORS preflight, not JSON
+        raise RequestValidationError([{"loc": ("body",), "msg": "The body must be application/json."}])
+    try:
+        body = CeremonyResponse.model_validate_json(await _read_small_body(request))
+    except ValidationError as error:
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])}  # as FastAPI names them
+                                      for e in error.errors(include_url=False)]) from None
+    runtime = runtime_of(request)
 
     def unit(session) -> tuple[str, dict]:
         verified = PasskeyService.from_runtime(runtime, session).verify_authentication(
@@ -91,8 +121,9 @@ async def signin_verify(body: CeremonyResponse, response: Response, runtime: Run
         return token, {"signed_in": True, "network_id": verified.network_id, "amr": list(PASSKEY_AMR), "acr": acr}
 
     token, result = await in_worker_thread(runtime, unit)
+    response = JSONResponse(result)
     set_session_cookie(response, token, runtime)
-    return result
+    return response
 
 
 @router.post("/api/v1/signout", status_code=204)
