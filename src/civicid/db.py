@@ -173,16 +173,36 @@ class HotStatement:
             description = cursor.description
             rows = cursor.fetchall() if description else ()
         except connection.dialect.loaded_dbapi.Error as error:
-            gone = connection.dialect.is_disconnect(error, pooled.dbapi_connection, cursor)
-            if gone:
-                connection.invalidate(error)
-            raise exc.DBAPIError.instance(plan.sql, values, error, connection.dialect.loaded_dbapi.Error,
-                                          connection_invalidated=gone, dialect=connection.dialect) from error
+            raise self._error(connection, error, plan.sql, values) from error
         if rows:
             if plan.row_type is None:
                 plan.row_type = namedtuple("HotRow", [column.name for column in description])
             rows = [plan.row_type(*(_utc(value) for value in row)) for row in rows]
         return HotResult(rows, cursor.rowcount)
+
+    def run_many(self, session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Execute once per parameter set (all with the same names), as psycopg's ``executemany``."""
+        if not rows:
+            return  # SQLAlchemy would run it once with no parameters: a row of NULLs
+        connection = session.connection()
+        if connection.dialect.name != "postgresql":
+            connection.execute(self.statement, rows)
+            return
+        plan = self._plan(connection.dialect, tuple(rows[0]))
+        pooled = connection.connection
+        try:
+            with pooled.dbapi_connection.cursor() as cursor:
+                cursor.executemany(plan.sql, [{**plan.defaults, **row} for row in rows] if plan.defaults else rows)
+        except connection.dialect.loaded_dbapi.Error as error:
+            raise self._error(connection, error, plan.sql, rows) from error
+
+    def _error(self, connection, error: Exception, sql: str, values) -> exc.DBAPIError:
+        """SQLAlchemy's exception for a DBAPI error; a connection found dead is invalidated."""
+        gone = connection.dialect.is_disconnect(error, connection.connection.dbapi_connection, None)
+        if gone:
+            connection.invalidate(error)
+        return exc.DBAPIError.instance(sql, values, error, connection.dialect.loaded_dbapi.Error,
+                                       connection_invalidated=gone, dialect=connection.dialect)
 
     def _plan(self, dialect, names: tuple[str, ...]) -> "_Plan":
         plan = self._plans.get(names)

@@ -31,6 +31,8 @@ MAX_HISTORY = 1000
 SEQUENCE_BATCH = 500
 PENDING_FLAG = "civicid.audit.pending"  # in Session.info: this unit of work recorded events
 _RECORD = HotStatement(PendingEvent.__table__.insert())
+_pending = PendingEvent.__table__
+_PENDING = HotStatement(sa.select(_pending.c.id, _pending.c.data).order_by(_pending.c.id).limit(sa.bindparam("limit")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +67,7 @@ class AccessLog:
         store = SqlLogStore(self._session)
         if not store.try_lock_tail():
             return None
-        pending = self._session.execute(
-            sa.select(PendingEvent.id, PendingEvent.data).order_by(PendingEvent.id).limit(limit)).all()
+        pending = _PENDING.run(self._session, {"limit": limit}).rows
         if not pending:
             return 0
         self.log.append_leaves([data for _, data in pending])

@@ -13,12 +13,15 @@ from civicid.audit.events import LogEvent
 from civicid.audit.interfaces import StoredEntry
 from civicid.audit.merkle import NodeKey
 from civicid.audit.models import LogEntry, LogNode
+from civicid.db import HotStatement
 
 # Any constant shared by every replica: the key of PostgreSQL's advisory lock on the log's tail.
 TAIL_LOCK_KEY = 0x43495649_4C4F47  # "CIVI" "LOG"
-# Core inserts on the tables (the ORM's bulk insert costs more per row); columns by their names
-_INSERT_ENTRIES = LogEntry.__table__.insert()
-_INSERT_NODES = LogNode.__table__.insert()
+# The sequencer's statements, on the tables (columns by their names), built once
+_INSERT_ENTRIES = HotStatement(LogEntry.__table__.insert())
+_INSERT_NODES = HotStatement(LogNode.__table__.insert())
+_TRY_LOCK_TAIL = HotStatement(sa.select(sa.func.pg_try_advisory_xact_lock(sa.bindparam("key"))))
+_SIZE = HotStatement(sa.select(sa.func.max(LogEntry.__table__.c.idx)))
 
 
 class SqlLogStore:
@@ -31,10 +34,10 @@ class SqlLogStore:
         transaction the only writer). Sequencers then never queue, and never race for an index."""
         if self._session.get_bind().dialect.name != "postgresql":
             return True
-        return bool(self._session.scalar(sa.select(sa.func.pg_try_advisory_xact_lock(TAIL_LOCK_KEY))))
+        return bool(_TRY_LOCK_TAIL.run(self._session, {"key": TAIL_LOCK_KEY}).scalar())
 
     def size(self) -> int:
-        last = self._session.scalar(sa.select(sa.func.max(LogEntry.index)))
+        last = _SIZE.run(self._session, {}).scalar()
         return 0 if last is None else last + 1
 
     def get_entries(self, start: int, stop: int) -> Sequence[StoredEntry]:
@@ -54,8 +57,6 @@ class SqlLogStore:
         return {(level, index): digest for level, index, digest in rows}
 
     def append(self, entries: Sequence[StoredEntry], nodes: Mapping[NodeKey, bytes]) -> None:
-        if not entries:
-            return
         rows = []
         for entry in entries:
             event = LogEvent.from_bytes(entry.data)
@@ -64,9 +65,8 @@ class SqlLogStore:
                          "citizen_ref": event.citizen_ref, "tag": str(event.tag)})
         try:
             with self._session.begin_nested():
-                self._session.execute(_INSERT_ENTRIES, rows)
-                if nodes:  # an empty parameter list would insert one row of NULLs
-                    self._session.execute(_INSERT_NODES, [{"level": level, "idx": index, "hash": digest}
-                                                          for (level, index), digest in nodes.items()])
+                _INSERT_ENTRIES.run_many(self._session, rows)
+                _INSERT_NODES.run_many(self._session, [{"level": level, "idx": index, "hash": digest}
+                                                       for (level, index), digest in nodes.items()])
         except sa.exc.IntegrityError as exc:
             raise AppendConflict() from exc

@@ -49,10 +49,18 @@ def test_counts_returning_and_the_statements_own_values(db_session):
     assert EXPIRE.run(db_session, {"c": "nobody", "at": EVENING_IN_UTC_PLUS_8}).rowcount == 0
 
 
-def test_a_duplicate_key_raises_sqlalchemys_integrity_error(db_session):
+def test_run_many_inserts_every_row_and_nothing_for_none(db_session):
+    INSERT.run_many(db_session, [])  # SQLAlchemy alone would insert one row of NULLs
+    INSERT.run_many(db_session, [_row(token_hash) for token_hash in ("a", "b", "c")])
+    assert sorted(row.token_hash for row in OF_CITIZEN.run(db_session, {"c": "c1"}).rows) == ["a", "b", "c"]
+
+
+@pytest.mark.parametrize("insert", [lambda s, row: INSERT.run(s, row), lambda s, row: INSERT.run_many(s, [row])],
+                         ids=["run", "run_many"])
+def test_a_duplicate_key_raises_sqlalchemys_integrity_error(db_session, insert):
     INSERT.run(db_session, _row("a"))
     with pytest.raises(sa.exc.IntegrityError):
-        INSERT.run(db_session, _row("a"))
+        insert(db_session, _row("a"))
 
 
 @pytest.fixture(scope="module")
