@@ -1,7 +1,8 @@
 """The OpenID provider's HTTP surface: thin handlers over ``civicid.oidc.service.OidcProvider``.
 
-Every handler reads the request first, then does its work in one transaction in a worker thread,
-committed before the response leaves (a code must exist before the client can redeem it).
+Every handler reads the request first, then does its work in one short transaction on the event
+loop (``deps.short_unit``), committed before the response leaves (a code must exist before the
+client can redeem it).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from civicid.oidc.starlette_adapter import (OAuthResponse, StarletteOAuth2Reques
                                             read_oauth2_request, to_starlette)
 from civicid.runtime import Runtime
 from civicid.web.citizen_session import clear_session_cookie, signed_in_citizen, signed_in_citizen_or_bearer
-from civicid.web.deps import RuntimeDep, in_worker_thread, plain_route, runtime_of
+from civicid.web.deps import RuntimeDep, plain_route, runtime_of, short_unit
 from civicid.web.errors import error_response
 
 router = APIRouter(tags=["oidc"])
@@ -94,7 +95,7 @@ async def _run(request: Request, runtime: Runtime, work: Callable, *, after_post
         signed = signed_in_citizen(request, runtime, session) if browser else None
         return work(_provider(runtime, session, request), oauth_request, signed)
 
-    return _respond(request, await in_worker_thread(runtime, _all_or_nothing(unit)), after_post=after_post)
+    return _respond(request, short_unit(runtime, _all_or_nothing(unit)), after_post=after_post)
 
 
 @router.get(DISCOVERY_PATH)
@@ -123,7 +124,7 @@ async def authorize_post(request: Request, runtime: RuntimeDep) -> Response:
     def unit(session):
         return _provider(runtime, session, request).authorize(as_get, signed_in_citizen(request, runtime, session))
 
-    return _respond(request, await in_worker_thread(runtime, _all_or_nothing(unit)), after_post=True)
+    return _respond(request, short_unit(runtime, _all_or_nothing(unit)), after_post=True)
 
 
 @router.post(CONSENT_PATH, include_in_schema=False)
@@ -143,14 +144,14 @@ async def userinfo(request: Request) -> Response:
     """UserInfo endpoint (OIDC Core §5.3), bearer token in the Authorization header."""
     runtime = runtime_of(request)
     req = json_request(request, issuer=issuer_of(runtime.settings.public_url))
-    return to_starlette(await in_worker_thread(runtime, _all_or_nothing(
+    return to_starlette(short_unit(runtime, _all_or_nothing(
         lambda session: _provider(runtime, session, request).userinfo(req))))
 
 
 @router.get(JWKS_PATH)
 async def jwks(request: Request, runtime: RuntimeDep) -> JSONResponse:
     """The ID-token signing keys (RFC 7517), old ones kept until their tokens expired."""
-    keys = await in_worker_thread(runtime, lambda session: _provider(runtime, session, request).jwks())
+    keys = short_unit(runtime, lambda session: _provider(runtime, session, request).jwks())
     return JSONResponse(keys, headers={"Cache-Control": "public, max-age=60"})
 
 
@@ -182,7 +183,7 @@ async def my_consents(request: Request, runtime: RuntimeDep) -> dict:
             for c in _provider(runtime, session, request).consents(me.citizen_id)
         ]}
 
-    return await in_worker_thread(runtime, _all_or_nothing(unit))
+    return short_unit(runtime, _all_or_nothing(unit))
 
 
 @router.delete("/api/v1/me/consents/{client_id}", status_code=204, tags=["citizen"])
@@ -193,5 +194,5 @@ async def revoke_my_consent(client_id: str, request: Request, runtime: RuntimeDe
         me = _citizen(request, runtime, session)
         _provider(runtime, session, request).revoke_consent(me.citizen_id, client_id)
 
-    await in_worker_thread(runtime, _all_or_nothing(unit))
+    short_unit(runtime, _all_or_nothing(unit))
     return Response(status_code=204)

@@ -20,7 +20,7 @@ from civicid.identity.passkeys import PasskeyService, require_fresh_face
 from civicid.identity.service import CitizenService
 from civicid.identity.sessions import COOKIE_NAME, SignInSessions
 from civicid.web.citizen_session import clear_session_cookie, set_session_cookie, signed_in_citizen
-from civicid.web.deps import RuntimeDep, SessionDep, in_worker_thread, plain_route, runtime_of
+from civicid.web.deps import RuntimeDep, SessionDep, plain_route, runtime_of, short_unit
 
 MAX_BODY_BYTES = 64 * 1024
 PASSKEY_AMR = ("hwk", "user")  # RFC 8176 §2: proof of possession of a hardware-secured key, user presence
@@ -89,13 +89,13 @@ def my_passkeys(request: Request, runtime: RuntimeDep, session: SessionDep) -> d
                          .list_for(signed_in.citizen_id)]}
 
 
-# The two sign-in calls are the hot path: plain routes (see deps.plain_route), one hop to a worker
-# thread each (see deps.in_worker_thread).
+# The two sign-in calls are the hot path: plain routes (see deps.plain_route), their units of work
+# on the event loop (see deps.short_unit).
 @plain_route(router, "/api/v1/signin/options", methods=["POST"])
 async def signin_options(request: Request) -> JSONResponse:
     """Options for ``navigator.credentials.get`` with a discoverable credential."""
     runtime = runtime_of(request)
-    return JSONResponse(await in_worker_thread(
+    return JSONResponse(short_unit(
         runtime, lambda session: PasskeyService.from_runtime(runtime, session).authentication_options().to_json()))
 
 
@@ -120,7 +120,7 @@ async def signin_verify(request: Request) -> JSONResponse:
         token = SignInSessions(session, runtime.clock).create(verified.citizen_id, amr=PASSKEY_AMR, acr=acr)
         return token, {"signed_in": True, "network_id": verified.network_id, "amr": list(PASSKEY_AMR), "acr": acr}
 
-    token, result = await in_worker_thread(runtime, unit)
+    token, result = short_unit(runtime, unit)
     response = JSONResponse(result)
     set_session_cookie(response, token, runtime)
     return response
