@@ -121,14 +121,18 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
+#: a result row read by column name: ``sa.Row``, or a named tuple from a ``HotStatement``
+Row = Any
+
+
 @dataclass(frozen=True, slots=True)
 class HotResult:
     """What a ``HotStatement`` gave: all its rows, fetched, and the row count."""
 
-    rows: Sequence[Any]  # rows with attribute access by column name
+    rows: Sequence[Row]
     rowcount: int
 
-    def one_or_none(self) -> Any:
+    def one_or_none(self) -> Row | None:
         if len(self.rows) > 1:
             raise exc.MultipleResultsFound("Multiple rows were found when one or none was required")
         return self.rows[0] if self.rows else None

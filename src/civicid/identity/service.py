@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from civicid.clock import Clock
-from civicid.db import HotStatement
+from civicid.db import HotStatement, Row
 from civicid.identity.errors import CitizenNotFound
 from civicid.identity.models import Citizen
 from civicid.registry.interfaces import RegistryRecord
@@ -80,7 +80,7 @@ class CitizenService:
         index = self._vault.id_number_index(id_number)
         return self._session.scalar(sa.select(Citizen).where(Citizen.id_number_index == index))
 
-    def get(self, citizen_id: str, *, with_data_key: bool = False) -> Citizen | sa.Row:
+    def get(self, citizen_id: str, *, with_data_key: bool = False) -> Citizen | Row:
         """``with_data_key``: read the citizen's wrapped data key in the same query, for a
         ``profile`` that follows (the sign-in hot path); the citizen then comes back as a
         read-only row with the same attributes."""
@@ -96,7 +96,7 @@ class CitizenService:
             raise CitizenNotFound()
         return citizen
 
-    def profile(self, citizen: Citizen | sa.Row) -> CitizenProfile:
+    def profile(self, citizen: Citizen | Row) -> CitizenProfile:
         owner = data_key_owner(citizen.id)
 
         def open_(column: str, blob: bytes) -> str:

@@ -14,7 +14,7 @@ from typing import Sequence
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from civicid.db import HotStatement
+from civicid.db import HotStatement, Row
 from civicid.identity.errors import CitizenNotFound
 from civicid.identity.models import Citizen
 from civicid.identity.service import CitizenService
@@ -63,7 +63,7 @@ def client_view(row: OidcClient) -> ClientView:
     )
 
 
-def _code_view(row: sa.Row) -> CodeView:
+def _code_view(row: Row) -> CodeView:
     return CodeView(
         code_hash=row.code_hash, client_id=row.client_id, citizen_id=row.citizen_id,
         redirect_uri=row.redirect_uri, scope=row.scope, claims=_words(row.claims), nonce=row.nonce,
@@ -72,7 +72,7 @@ def _code_view(row: sa.Row) -> CodeView:
     )
 
 
-def _token_view(row: sa.Row, now: datetime) -> TokenView:
+def _token_view(row: Row, now: datetime) -> TokenView:
     return TokenView(
         id=row.id, grant_id=row.grant_id, client_id=row.client_id, citizen_id=row.citizen_id, scope=row.scope,
         claims=_words(row.claims), acr=row.acr, amr=tuple(filter(None, row.amr.split(","))),
@@ -94,7 +94,7 @@ class SqlOidcStore:
         self._runtime = runtime
         self._client_cache = client_cache
         self._clients: dict[str, ClientView | None] = {}
-        self._citizens: dict[str, Citizen | sa.Row | None] = {}
+        self._citizens: dict[str, Citizen | Row | None] = {}
         self._nonces: dict[tuple[str, str], bool] = {}
         self._citizen_service = CitizenService(session, runtime.vault(session), runtime.clock)
 
@@ -190,7 +190,7 @@ class SqlOidcStore:
 
     # --- consent -------------------------------------------------------------------------------
 
-    def _consent_view(self, row: OidcConsent | sa.Row, client_name: str | None = None) -> ConsentView:
+    def _consent_view(self, row: OidcConsent | Row, client_name: str | None = None) -> ConsentView:
         if client_name is None:
             client = self.client(row.client_id)
             client_name = client.name if client else row.client_id
