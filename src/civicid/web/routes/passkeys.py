@@ -23,13 +23,14 @@ from civicid.web.citizen_session import clear_session_cookie, set_session_cookie
 from civicid.web.deps import RuntimeDep, SessionDep, plain_route, runtime_of, short_unit
 
 MAX_BODY_BYTES = 64 * 1024
+TOO_LARGE = f"The request body may be at most {MAX_BODY_BYTES} bytes."
 PASSKEY_AMR = ("hwk", "user")  # RFC 8176 §2: proof of possession of a hardware-secured key, user presence
 
 
 async def small_body(request: Request) -> None:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise InvalidInput(f"The request body may be at most {MAX_BODY_BYTES} bytes.")
+        raise InvalidInput(TOO_LARGE)
 
 
 def _is_json(content_type: str) -> bool:
@@ -44,7 +45,7 @@ async def _read_small_body(request: Request) -> bytes:
     async for chunk in request.stream():
         body += chunk
         if len(body) > MAX_BODY_BYTES:
-            raise InvalidInput(f"The request body may be at most {MAX_BODY_BYTES} bytes.")
+            raise InvalidInput(TOO_LARGE)
     return bytes(body)
 
 
