@@ -30,9 +30,10 @@ LOG_KEY_PURPOSE = "transparency_log"
 MAX_HISTORY = 1000
 SEQUENCE_BATCH = 500
 PENDING_FLAG = "civicid.audit.pending"  # in Session.info: this unit of work recorded events
-_RECORD = HotStatement(PendingEvent.__table__.insert())
 _pending = PendingEvent.__table__
-_PENDING = HotStatement(sa.select(_pending.c.id, _pending.c.data).order_by(_pending.c.id).limit(sa.bindparam("limit")))
+_RECORD = HotStatement(_pending.insert())
+_PENDING = HotStatement(sa.select(_pending.c.id, _pending.c.data).order_by(_pending.c.id)
+                        .limit(sa.bindparam("limit")))
 
 
 @dataclass(frozen=True, slots=True)
