@@ -115,6 +115,11 @@ def _hash_ok(value: object) -> bool:
     return isinstance(value, bytes) and len(value) == HASH_SIZE
 
 
+def _path_ok(path: object) -> bool:
+    """A list or tuple of at most MAX_PROOF_LENGTH 32-byte hashes (anything else: not a proof)."""
+    return isinstance(path, (list, tuple)) and len(path) <= MAX_PROOF_LENGTH and all(_hash_ok(p) for p in path)
+
+
 def _size_ok(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 1 << 64
 
@@ -134,7 +139,7 @@ def verify_inclusion(leaf_hash: bytes, index: int, tree_size: int, path: Sequenc
     """
     if not (_hash_ok(leaf_hash) and _hash_ok(root) and _size_ok(index) and _size_ok(tree_size)):
         return False
-    if len(path) > MAX_PROOF_LENGTH or not all(_hash_ok(p) for p in path):
+    if not _path_ok(path):
         return False
     if index >= tree_size:
         return False
@@ -159,7 +164,9 @@ def verify_consistency(
     first_size: int, second_size: int, first_root: bytes, second_root: bytes, proof: Sequence[bytes]
 ) -> bool:
     """RFC 9162 §2.1.4.2: does ``proof`` show that the tree of size ``second_size`` and root
-    ``second_root`` extends the tree of size ``first_size`` and root ``first_root``?
+    ``second_root`` extends the tree of size ``first_size`` and root ``first_root``? Never raises;
+    malformed input (a size of 2**64 or more, a hash that is not 32 bytes, a path that is not a
+    list or tuple of at most 64 of them) is ``False``.
 
     Outside the RFC's 0 < first < second: equal sizes need equal roots and an empty proof, and a
     first size of 0 needs the empty-tree root (SHA-256 of "") and an empty proof.
@@ -176,7 +183,7 @@ def verify_consistency(
     """
     if not (_hash_ok(first_root) and _hash_ok(second_root) and _size_ok(first_size) and _size_ok(second_size)):
         return False
-    if len(proof) > MAX_PROOF_LENGTH or not all(_hash_ok(c) for c in proof):
+    if not _path_ok(proof):
         return False
     if first_size > second_size:
         return False
