@@ -156,17 +156,18 @@ def verify_store(
     """:func:`verify_log` over everything in ``store``, plus every stored node hash compared with
     the recomputed tree (``audit.node_mismatch``, pinned to the node's first leaf).
 
-    Entries are read ``batch_size`` indices at a time up to ``store.size()``, so gaps show; node
-    keys ``node_batch_size`` at a time (two bound parameters each, well under SQLite's limit)."""
+    Entries are read ``batch_size`` indices at a time up to ``store.size()``. A missing index (a
+    deleted row) is ``audit.missing_entry`` there; the entries after it commit to the missing one,
+    so only the entries before it are examined. Node keys are read ``node_batch_size`` at a time
+    (two bound parameters each, well under SQLite's limit)."""
     size = store.size()
-    data: list[bytes] = []
-    heads: list[TreeHeadLike] = []
-    for start in range(0, size, batch_size):
-        for row in store.get_entries(start, min(start + batch_size, size)):
-            data.append(row.data)
-            heads.append(_RowHead(row.index + 1, row.timestamp_ms, row.root_hash, row.signature))
+    data, heads, gap = _read_entries(store, size, batch_size)
     nodes = MemoryNodes()
     result, findings = _verify(data, heads, public_key, since=since, check_every_head=check_every_head, nodes=nodes)
+    if gap is not None:
+        findings.add(Problem(ProblemCode.MISSING_ENTRY,
+                             f"Entry {gap} is missing from the {size} index positions; the {size - gap - 1} after it "
+                             "commit to it and cannot be checked.", gap))
     # Nodes are recomputed from the entries as stored, so a node over a tampered entry differs
     # without being forged itself. Only nodes wholly before the first bad entry, whose leaves are
     # proven genuine, can be shown to be forged.
@@ -190,7 +191,7 @@ def verify_store(
                             leaf,
                         )
                     )
-    if first_forged is None:
+    if first_forged is None and gap is None:
         return result
     return LogVerification(
         ok=False,
@@ -200,6 +201,19 @@ def verify_store(
         problems=findings.problems(),
         signatures_checked=result.signatures_checked,
     )
+
+
+def _read_entries(store: LogStore, size: int, batch_size: int) -> tuple[list[bytes], list[TreeHeadLike], int | None]:
+    """Entries and their heads from index 0 up to the first index that is not stored (returned)."""
+    data: list[bytes] = []
+    heads: list[TreeHeadLike] = []
+    for start in range(0, size, batch_size):
+        for row in store.get_entries(start, min(start + batch_size, size)):
+            if row.index != len(data):
+                return data, heads, len(data)
+            data.append(row.data)
+            heads.append(_RowHead(row.index + 1, row.timestamp_ms, row.root_hash, row.signature))
+    return data, heads, (len(data) if len(data) < size else None)
 
 
 @dataclass(frozen=True, slots=True)
