@@ -52,3 +52,13 @@ class CorruptStore(AuditError):
     code = "audit.corrupt_store"
     status = 500
     default_message = "The transparency log store is missing data it must have."
+
+
+class LogTampered(AuditError):
+    """The log failed a check made while serving it (a head that does not verify, an entry whose
+    proof does not reach the signed root, a lookup column or outbox row that disagrees with its
+    leaf). Someone changed the database outside CivicID; ``civicid audit verify`` says where."""
+
+    code = "audit.tampered"
+    status = 500
+    default_message = "The transparency log failed its integrity check; it cannot be shown until this is resolved."

@@ -10,38 +10,33 @@ and a burst of events costs one tree write.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from civicid.audit.events import EventTag, LogEvent
-from civicid.audit.merkle import leaf_hash
-from civicid.audit.models import LogEntry, PendingEvent
-from civicid.audit.proofs import InclusionProof
+from civicid.audit.history import HistoryItem, read_history
+from civicid.audit.models import PendingEvent
+from civicid.audit.outbox import PENDING_MAC_PURPOSE, OutboxRow, pending_mac
 from civicid.audit.sql_store import SqlLogStore
-from civicid.audit.sth import SignedTreeHead
+from civicid.audit.sth import SignedTreeHead, verify_tree_head
 from civicid.audit.tree import TransparencyLog
 from civicid.clock import Clock
 from civicid.db import HotStatement
 from civicid.vault.interfaces import KeyProvider
 
 LOG_KEY_PURPOSE = "transparency_log"
-MAX_HISTORY = 1000
 SEQUENCE_BATCH = 500
 PENDING_FLAG = "civicid.audit.pending"  # in Session.info: this unit of work recorded events
+_FIRST_ID = -(1 << 63)
 _pending = PendingEvent.__table__
 _RECORD = HotStatement(_pending.insert())
-_PENDING = HotStatement(sa.select(_pending.c.id, _pending.c.data).order_by(_pending.c.id)
+_PENDING = HotStatement(sa.select(_pending.c.id, _pending.c.data, _pending.c.recorded_ms, _pending.c.mac,
+                                  _pending.c.citizen_ref)
+                        .where(_pending.c.id > sa.bindparam("after")).order_by(_pending.c.id)
                         .limit(sa.bindparam("limit")))
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryItem:
-    index: int
-    event: LogEvent
-    leaf_hash: bytes
-    proof: InclusionProof
+log = logging.getLogger("civicid.audit")
 
 
 def open_log(session: Session, keys: KeyProvider, clock: Clock) -> TransparencyLog:
@@ -52,28 +47,44 @@ def open_log(session: Session, keys: KeyProvider, clock: Clock) -> TransparencyL
 class AccessLog:
     def __init__(self, session: Session, keys: KeyProvider, clock: Clock) -> None:
         self._session = session
+        self._keys = keys
         self._clock = clock
         self.log = open_log(session, keys, clock)
 
     def record(self, tag: EventTag, *, actor: str, citizen_id: str, purpose: str = "") -> None:
         now = self._clock.now()
         event = LogEvent(tag=tag, actor=actor, citizen_ref=citizen_id, purpose=purpose, occurred_at=now)
-        _RECORD.run(self._session, {"data": event.to_bytes(), "citizen_ref": citizen_id,
-                                        "recorded_ms": int(now.timestamp() * 1000)})
+        data, recorded_ms = event.to_bytes(), int(now.timestamp() * 1000)
+        mac = pending_mac(self._keys.hmac_key(PENDING_MAC_PURPOSE), data=data, recorded_ms=recorded_ms)
+        _RECORD.run(self._session, {"data": data, "recorded_ms": recorded_ms, "mac": mac})
         self._session.info[PENDING_FLAG] = True
 
     def sequence(self, *, limit: int = SEQUENCE_BATCH) -> int | None:
-        """Append up to ``limit`` pending events to the tree, oldest first, and return how many;
-        None at once if another sequencer holds the tail."""
+        """Append up to ``limit`` genuine pending events to the tree, oldest first, and return how
+        many; None at once if another sequencer holds the tail. Rows whose MAC does not verify stay
+        where they are, never sequenced (``civicid audit verify`` reports them), and are skipped."""
         store = SqlLogStore(self._session)
         if not store.try_lock_tail():
             return None
-        pending = _PENDING.run(self._session, {"limit": limit}).rows
-        if not pending:
+        key = self._keys.hmac_key(PENDING_MAC_PURPOSE)
+        genuine: list[OutboxRow] = []
+        after = _FIRST_ID
+        while len(genuine) < limit:
+            wanted = limit - len(genuine)
+            rows = [OutboxRow(*row) for row in _PENDING.run(self._session, {"after": after, "limit": wanted}).rows]
+            for row in rows:
+                if row.genuine(key):
+                    genuine.append(row)
+                else:
+                    log.error("Outbox row %s fails its MAC: written or changed outside CivicID; not sequenced", row.id)
+            if len(rows) < wanted:
+                break
+            after = rows[-1].id
+        if not genuine:
             return 0
-        self.log.append_leaves([data for _, data in pending])
-        self._session.execute(sa.delete(PendingEvent).where(PendingEvent.id.in_([id_ for id_, _ in pending])))
-        return len(pending)
+        self.log.append_leaves([bytes(row.data) for row in genuine])
+        self._session.execute(sa.delete(PendingEvent).where(PendingEvent.id.in_([row.id for row in genuine])))
+        return len(genuine)
 
     def outbox(self) -> tuple[int, int | None]:
         """How many events wait for the sequencer, and when the oldest was recorded (ms since the
@@ -85,16 +96,10 @@ class AccessLog:
     def history(self, citizen_id: str) -> tuple[SignedTreeHead, list[HistoryItem], list[LogEvent]]:
         """Every event about one citizen (newest last), each with its inclusion proof in the
         current signed tree head, and the events still waiting for the sequencer. The citizen can
-        check every proof without trusting us."""
-        head = self.log.signed_tree_head()
-        rows = self._session.execute(
-            sa.select(LogEntry.index, LogEntry.data).where(LogEntry.citizen_ref == citizen_id,
-                                                           LogEntry.index < head.tree_size)
-            .order_by(LogEntry.index).limit(MAX_HISTORY)
-        ).all()
-        items = [HistoryItem(index, LogEvent.from_bytes(data), leaf_hash(data),
-                             self.log.inclusion_proof(index, head.tree_size)) for index, data in rows]
-        pending = self._session.scalars(
-            sa.select(PendingEvent.data).where(PendingEvent.citizen_ref == citizen_id)
-            .order_by(PendingEvent.id).limit(MAX_HISTORY)).all()
-        return head, items, [LogEvent.from_bytes(data) for data in pending]
+        check every proof without trusting us, and the server checks them first
+        (:mod:`civicid.audit.history`): a tampered log is ``audit.tampered``, not a shorter list."""
+        public_key = self.log.public_key
+        found = read_history(self._session, self.log, citizen_id,
+                             head_valid=lambda head: verify_tree_head(head, public_key),
+                             mac_key=self._keys.hmac_key(PENDING_MAC_PURPOSE))
+        return found.head, list(found.items), list(found.pending)

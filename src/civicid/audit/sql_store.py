@@ -59,10 +59,9 @@ class SqlLogStore:
     def append(self, entries: Sequence[StoredEntry], nodes: Mapping[NodeKey, bytes]) -> None:
         rows = []
         for entry in entries:
-            event = LogEvent.from_bytes(entry.data)
+            LogEvent.from_bytes(entry.data)  # only events enter the SQL log: the lookup columns derive from them
             rows.append({"idx": entry.index, "data": entry.data, "timestamp_ms": entry.timestamp_ms,
-                         "root_hash": entry.root_hash, "signature": entry.signature,
-                         "citizen_ref": event.citizen_ref, "tag": str(event.tag)})
+                         "root_hash": entry.root_hash, "signature": entry.signature})
         try:
             with self._session.begin_nested():
                 _INSERT_ENTRIES.run_many(self._session, rows)

@@ -24,6 +24,7 @@ damaged head below an intact latest head goes unnoticed.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Sequence
@@ -55,6 +56,10 @@ class ProblemCode(StrEnum):
     """The saved head itself does not verify under this public key."""
     NODE_MISMATCH = "audit.node_mismatch"
     """A stored node hash differs from the recomputed one (proofs served from it would fail)."""
+    COLUMN_MISMATCH = "audit.column_mismatch"
+    """A lookup column (``citizen_ref``, ``tag``) disagrees with the signed leaf it was derived from."""
+    PENDING_FORGED = "audit.pending_forged"
+    """An outbox row's MAC does not verify: it was written or changed outside CivicID."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +111,18 @@ class _Findings:
     def first_index(self) -> int | None:
         indices = [p.index for p in self.first.values() if p.index is not None]
         return min(indices) if indices else None
+
+
+def add_problems(result: LogVerification, extra: Sequence[Problem]) -> LogVerification:
+    """``result`` with ``extra`` findings of other checks (the database's lookup columns and outbox,
+    :mod:`civicid.audit.db_verify`), summarised per code like the log's own."""
+    if not extra:
+        return result
+    findings = _Findings()
+    for problem in (*result.problems, *extra):
+        findings.add(problem)
+    return dataclasses.replace(result, ok=False, first_bad_index=findings.first_index(),
+                               problems=findings.problems())
 
 
 def _head_problem(i: int, head: TreeHeadLike, root: bytes, key: Ed25519PublicKey) -> Problem | None:

@@ -63,12 +63,11 @@ def _insert(session):
     # event at K, reusing the head stored beside the entry it displaced (the forger has no key)
     session.execute(sa.text("UPDATE audit_entries SET idx = -idx - 1 WHERE idx >= :k"), {"k": K})
     session.execute(sa.text("UPDATE audit_entries SET idx = -idx WHERE idx < 0"))
-    row = session.execute(sa.text("SELECT data, timestamp_ms, root_hash, signature, citizen_ref, tag "
+    row = session.execute(sa.text("SELECT data, timestamp_ms, root_hash, signature "
                                   "FROM audit_entries WHERE idx = :k"), {"k": K + 1}).one()
-    session.execute(sa.text("INSERT INTO audit_entries (idx, data, timestamp_ms, root_hash, signature, citizen_ref, tag) "
-                            "VALUES (:k, :data, :ts, :root, :sig, :ref, :tag)"),
-                    {"k": K, "data": _forged_event(), "ts": row.timestamp_ms, "root": row.root_hash, "sig": row.signature,
-                     "ref": row.citizen_ref, "tag": row.tag})
+    session.execute(sa.text("INSERT INTO audit_entries (idx, data, timestamp_ms, root_hash, signature) "
+                            "VALUES (:k, :data, :ts, :root, :sig)"),
+                    {"k": K, "data": _forged_event(), "ts": row.timestamp_ms, "root": row.root_hash, "sig": row.signature})
 
 
 def _forged_event() -> bytes:
