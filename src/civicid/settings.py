@@ -7,11 +7,14 @@ missing production setting stops the service from starting.
 
 from __future__ import annotations
 
+import ipaddress
+import logging
 import os
+import stat
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from civicid.face.models import QualityPolicy
@@ -34,7 +37,18 @@ class Settings(BaseSettings):
     database_url: str | None = None
     public_url: str = "http://localhost:8000"
     session_secret: SecretStr | None = None
-    demo: bool = Field(True, description="Mount the demo registry and demo relying party.")
+    # None: on in development and test, off in production (then set after validation, always a bool)
+    demo: bool | None = Field(None, description="Mount the demo registry and demo relying party.")
+    api_docs: bool | None = Field(None, description="Serve /docs, /redoc and /openapi.json.")
+
+    # The HTTP boundary (civicid.web.boundary): the frame uploads take enrolment_max_total_bytes
+    # plus multipart overhead; every other route at most max_body_bytes.
+    max_body_bytes: int = Field(64 * 1024, ge=1024, le=16 * 1024 * 1024)
+    trusted_proxies: str = Field("", description=(
+        "Comma-separated addresses or networks of the reverse proxies whose X-Forwarded-For and "
+        "X-Forwarded-Proto are believed (civicid serve --proxy-headers). Default: none."))
+    ready_max_log_outbox_age_s: float = Field(60, gt=0, description=(
+        "/api/v1/ready fails while a transparency-log event has waited longer than this."))
 
     # Population registry: the demo registry in CivicID's own database unless a URL is given
     registry_url: str | None = None
@@ -85,7 +99,29 @@ class Settings(BaseSettings):
                 )
             if not self.database_url:
                 raise ValueError("CIVICID_DATABASE_URL must be set in production")
+        if self.demo is None:
+            self.demo = self.environment != "production"
+        if self.api_docs is None:
+            self.api_docs = self.environment != "production"
+        if self.environment == "production" and not self.demo and not self.registry_url:
+            raise ValueError("CIVICID_REGISTRY_URL must be set in production (the demo registry "
+                             "runs only with CIVICID_DEMO=true)")
         return self
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: str) -> str:
+        entries = [entry.strip() for entry in value.split(",") if entry.strip()]
+        for entry in entries:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"CIVICID_TRUSTED_PROXIES: {entry!r} is not an IP address or network") from None
+        return ",".join(entries)
+
+    @property
+    def trusted_proxy_list(self) -> tuple[str, ...]:
+        return tuple(self.trusted_proxies.split(",")) if self.trusted_proxies else ()
 
     @property
     def resolved_database_url(self) -> str:
@@ -103,5 +139,16 @@ class Settings(BaseSettings):
         )
 
     def ensure_home(self) -> Path:
+        """The service's folder (database, keyring), private to its user: created 0700, or an
+        existing one tightened to 0700; if that is not allowed, the service does not start."""
         self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
+        mode = stat.S_IMODE(self.home.stat().st_mode)
+        if mode & 0o077:
+            try:
+                os.chmod(self.home, 0o700)
+            except OSError as error:
+                raise PermissionError(f"CIVICID_HOME {self.home} has mode {mode:04o} and cannot be made private "
+                                      f"({error.strerror}). Refusing to start. Fix it with: chmod 700 {self.home}"
+                                      ) from None
+            logging.getLogger("civicid").warning("CIVICID_HOME %s had mode %04o; now 0700", self.home, mode)
         return self.home
