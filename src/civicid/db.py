@@ -7,11 +7,13 @@ distributed engines.
 
 from __future__ import annotations
 
+import os
 import time
 from collections import namedtuple
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
 
 import sqlalchemy as sa
@@ -55,8 +57,15 @@ class UTCDateTime(sa.TypeDecorator):
 
 
 def make_engine(url: str, **kwargs) -> Engine:
+    # A failed statement's message (logged, and kept in tracebacks) names no parameter: they are
+    # ID numbers, names, tokens.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
+        database = sa.make_url(url).database
+        path = Path(database) if database and database != ":memory:" and not database.startswith("file:") else None
+        if path is not None:
+            private_sqlite_files(path)
         engine = sa.create_engine(url, **kwargs)
 
         # pysqlite's own transaction handling breaks SAVEPOINTs; let SQLAlchemy emit BEGIN itself
@@ -65,6 +74,8 @@ def make_engine(url: str, **kwargs) -> Engine:
         # deadlock, and SQLite answers one of them "database is locked" without waiting.
         @event.listens_for(engine, "connect")
         def _sqlite_connect(dbapi_connection, _record):
+            if path is not None:  # created since make_engine (its folder was missing, or it was removed)
+                private_sqlite_files(path)
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
@@ -82,6 +93,50 @@ def make_engine(url: str, **kwargs) -> Engine:
     engine = sa.create_engine(url, **kwargs)
     ping_after_idle(engine, idle_s=PING_AFTER_IDLE_S)
     return engine
+
+
+def private_sqlite_files(path: Path) -> None:
+    """Make the SQLite database ``path`` readable by its owner only (0600), before SQLite opens it.
+
+    SQLite creates a database file 0644 under the usual umask, and gives its ``-wal`` and ``-shm``
+    files the database file's mode; so the file is created here, 0600, and those already there
+    lose group and other access. Nothing is done while the folder is missing (SQLite then fails
+    to open the database, an outage until the folder is back)."""
+    if not path.parent.is_dir():
+        return
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    for file in (path, *(path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal"))):
+        try:
+            if os.stat(file).st_mode & 0o077:
+                os.chmod(file, 0o600)
+        except FileNotFoundError:
+            continue
+
+
+#: SQLite's errors that mean the database cannot be used for now, not a fault of the request
+_SQLITE_OUTAGES = ("unable to open database file", "database is locked", "disk i/o error",
+                   "database or disk is full", "readonly database")
+
+
+def is_outage(error: BaseException) -> bool:
+    """Whether ``error`` means the database is unreachable or unusable for now (answer 503 and
+    retry later), rather than a fault of the request or of the code.
+
+    PostgreSQL: any ``OperationalError`` or ``InterfaceError`` (refused or lost connection, server
+    shutting down, statement timeout, deadlock) and any connection SQLAlchemy found dead; the
+    pool's own timeout. SQLite: a missing, locked, failing or full database file."""
+    if isinstance(error, (exc.TimeoutError, exc.DisconnectionError)):
+        return True
+    if not isinstance(error, exc.DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    if not isinstance(error, (exc.OperationalError, exc.InterfaceError)):
+        return False
+    if type(error.orig).__module__.split(".")[0] == "sqlite3":
+        message = str(error.orig).lower()
+        return any(text in message for text in _SQLITE_OUTAGES)
+    return True
 
 
 def ping_after_idle(engine: Engine, *, idle_s: float) -> None:
@@ -206,6 +261,7 @@ class HotStatement:
         if gone:
             connection.invalidate(error)
         return exc.DBAPIError.instance(sql, values, error, connection.dialect.loaded_dbapi.Error,
+                                       hide_parameters=connection.engine.hide_parameters,
                                        connection_invalidated=gone, dialect=connection.dialect)
 
     def _plan(self, dialect, names: tuple[str, ...]) -> "_Plan":
