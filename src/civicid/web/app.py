@@ -14,6 +14,7 @@ from civicid import __version__
 from civicid.audit.sequencer import LogSequencer
 from civicid.runtime import Runtime, build_runtime
 from civicid.settings import Settings
+from civicid.web.boundary import DEMO_RP_PATH, install_boundary
 from civicid.web.errors import install_error_handlers
 from civicid.web.routes import (enrolment, health, me, officials, oidc, pages, partners, passkeys, recovery,
                                 transparency)
@@ -41,7 +42,9 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
         if app.state.runtime.engine is not None:
             app.state.runtime.engine.dispose()
 
-    app = FastAPI(title="CivicID", version=__version__, lifespan=lifespan)
+    docs = settings.api_docs  # off in production unless asked for
+    app = FastAPI(title="CivicID", version=__version__, lifespan=lifespan, docs_url="/docs" if docs else None,
+                  redoc_url="/redoc" if docs else None, openapi_url="/openapi.json" if docs else None)
     app.state.settings = settings
     app.state.runtime = runtime
     app.state.templates = Jinja2Templates(directory=WEB_DIR / "templates")
@@ -53,7 +56,9 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     if settings.demo:
         from civicid.demo_rp.app import mount_demo_rp
 
-        mount_demo_rp(app, settings)
+        mount_demo_rp(app, settings, path=DEMO_RP_PATH)
+    # Last, around everything above: body limits, cross-site refusal, control characters, headers.
+    install_boundary(app, settings)
     return app
 
 

@@ -14,6 +14,8 @@ from fastapi import Request
 
 from civicid.enrolment.errors import FramesInvalid
 from civicid.enrolment.frames import Frame
+from civicid.web.boundary.text import text_is_clean
+from civicid.web.errors import InvalidCharacters
 
 FORM_OVERHEAD_BYTES = 256 * 1024
 
@@ -57,6 +59,8 @@ async def read_frames(request: Request, *, max_frames: int, max_frame_bytes: int
             images.append(payload)
         elif isinstance(name, str) and len(fields) < 16 and len(payload) <= 16 * 1024:
             fields[name] = payload.decode("utf-8", errors="replace")
+            if not text_is_clean(fields[name]):  # as the boundary refuses them in JSON and forms
+                raise InvalidCharacters()
     if not images:
         raise FramesInvalid("No frames were sent (use the form field 'frames').")
     if sum(map(len, images)) > max_total_bytes:

@@ -155,7 +155,8 @@ def test_sign_in_bodies_are_bounded_and_parsed_as_typed_errors(h):
     for content in (too_big, chunks()):
         response = h.client.post("/api/v1/signin/verify", content=content,
                                  headers={"content-type": "application/json"})
-        assert response.status_code == 422 and "at most" in response.json()["error"]["message"]
+        assert response.status_code == 413 and response.json()["error"]["code"] == "request.too_large"
+        assert "at most" in response.json()["error"]["message"]
     not_json = h.client.post("/api/v1/signin/verify", content=b"{not json",
                              headers={"content-type": "application/json"})
     assert not_json.status_code == 422 and not_json.json()["error"]["code"] == "request.invalid"

@@ -31,9 +31,9 @@ from civicid.web.errors import error_response
 
 router = APIRouter(tags=["oidc"])
 
-# The consent and logout pages must not be framed by another site (clickjacking a consent).
-PAGE_HEADERS = {"Cache-Control": "no-store", "X-Frame-Options": "DENY",
-                "Content-Security-Policy": "frame-ancestors 'none'", "Referrer-Policy": "no-referrer"}
+# The consent and logout pages must not be framed by another site (clickjacking a consent): the
+# HTTP boundary sends frame-ancestors 'none' (and the other security headers) with every response.
+PAGE_HEADERS = {"Cache-Control": "no-store"}
 
 
 def _all_or_nothing(work: Callable):

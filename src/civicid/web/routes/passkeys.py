@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 
-from civicid.errors import InvalidInput
 from civicid.identity.passkey_errors import SignInRequired
 from civicid.identity.passkeys import PasskeyService, require_fresh_face
 from civicid.identity.service import CitizenService
@@ -22,15 +21,7 @@ from civicid.identity.sessions import COOKIE_NAME, SignInSessions
 from civicid.web.citizen_session import clear_session_cookie, set_session_cookie, signed_in_citizen
 from civicid.web.deps import RuntimeDep, SessionDep, plain_route, runtime_of, short_unit
 
-MAX_BODY_BYTES = 64 * 1024
-TOO_LARGE = f"The request body may be at most {MAX_BODY_BYTES} bytes."
 PASSKEY_AMR = ("hwk", "user")  # RFC 8176 §2: proof of possession of a hardware-secured key, user presence
-
-
-async def small_body(request: Request) -> None:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise InvalidInput(TOO_LARGE)
 
 
 def _is_json(content_type: str) -> bool:
@@ -38,18 +29,8 @@ def _is_json(content_type: str) -> bool:
     return media_type == "application/json" or (media_type.startswith("application/") and media_type.endswith("+json"))
 
 
-async def _read_small_body(request: Request) -> bytes:
-    """The body, refused as soon as it exceeds the limit (also when it comes without a length)."""
-    await small_body(request)
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY_BYTES:
-            raise InvalidInput(TOO_LARGE)
-    return bytes(body)
-
-
-router = APIRouter(tags=["passkeys"], dependencies=[Depends(small_body)])
+# Bodies are bounded by the HTTP boundary (civicid.web.boundary.body), for these routes as for all.
+router = APIRouter(tags=["passkeys"])
 
 
 class CeremonyResponse(BaseModel):
@@ -108,7 +89,7 @@ async def signin_verify(request: Request) -> JSONResponse:
         # Login CSRF: another site can post text/plain or a form without a CORS preflight, not JSON
         raise RequestValidationError([{"loc": ("body",), "msg": "The body must be application/json."}])
     try:
-        body = CeremonyResponse.model_validate_json(await _read_small_body(request))
+        body = CeremonyResponse.model_validate_json(await request.body())
     except ValidationError as error:
         raise RequestValidationError([{**e, "loc": ("body", *e["loc"])}  # as FastAPI names them
                                       for e in error.errors(include_url=False)]) from None
