@@ -7,13 +7,14 @@ from __future__ import annotations
 from typing import Iterator
 
 import sqlalchemy as sa
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.orm import Session
 
 from civicid.audit.errors import InvalidEvent
 from civicid.audit.events import LogEvent
 from civicid.audit.models import LogEntry, PendingEvent
 from civicid.audit.outbox import PENDING_MAC_PURPOSE, OutboxRow
-from civicid.audit.service import open_log
+from civicid.audit.signing import anchor_key
 from civicid.audit.sql_store import SqlLogStore
 from civicid.audit.sth import SignedTreeHead
 from civicid.audit.verify import LogVerification, Problem, ProblemCode, add_problems, verify_store
@@ -25,9 +26,21 @@ BATCH = 10_000
 
 def verify_stored_log(session: Session, keys: KeyProvider, clock: Clock, *,
                       since: SignedTreeHead | None = None) -> LogVerification:
-    public_key = open_log(session, keys, clock).public_key
-    result = verify_store(SqlLogStore(session), public_key, since=since)
-    extra = [*column_problems(session), *outbox_problems(session, keys.hmac_key(PENDING_MAC_PURPOSE))]
+    """:func:`verify_database` with the anchor key and outbox MAC key from the key provider
+    (``clock`` is kept for the callers' signature; verification reads no time)."""
+    return verify_database(session, anchor=anchor_key(keys), mac_key=keys.hmac_key(PENDING_MAC_PURPOSE), since=since)
+
+
+def verify_database(session: Session, *, anchor: Ed25519PublicKey, mac_key: bytes | None,
+                    since: SignedTreeHead | None = None) -> LogVerification:
+    """Everything in the database checked from the pinned first log key ``anchor``: the tree and
+    its heads under the stored key chain, the node hashes, the lookup columns and, given the
+    provider's ``mac_key`` (an outside auditor has none), the outbox. Reads only."""
+    store = SqlLogStore(session)
+    result = verify_store(store, anchor, since=since, rotations=store.log_keys())
+    extra = list(column_problems(session))
+    if mac_key is not None:
+        extra += outbox_problems(session, mac_key)
     return add_problems(result, extra)
 
 
@@ -48,8 +61,8 @@ def column_problems(session: Session, *, batch_size: int = BATCH) -> Iterator[Pr
                 continue
             if (citizen_ref, tag) != (event.citizen_ref, event.tag.value):
                 yield Problem(ProblemCode.COLUMN_MISMATCH,
-                              f"Entry {index}'s lookup columns (citizen_ref, tag) are not its leaf's: the entry shows in "
-                              "the wrong citizen's history or the wrong auditor count.", index)
+                              f"Entry {index}'s lookup columns (citizen_ref, tag) are not its leaf's: the entry "
+                              "shows in the wrong citizen's history or the wrong auditor count.", index)
         if len(rows) < batch_size:
             return
         after = rows[-1][0]

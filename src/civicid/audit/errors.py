@@ -62,3 +62,41 @@ class LogTampered(AuditError):
     code = "audit.tampered"
     status = 500
     default_message = "The transparency log failed its integrity check; it cannot be shown until this is resolved."
+
+
+class LogKeyMismatch(AuditError):
+    """The key provider does not hold the log key the stored key chain names as current (another
+    keyring, or a rotation it never made)."""
+
+    code = "audit.log_key_mismatch"
+    status = 500
+    default_message = "The key provider does not hold the transparency log's current signing key."
+
+
+class KeyChainBroken(AuditError):
+    """A stored log-key rotation does not verify; no new rotation is made on top of it."""
+
+    code = "audit.key_chain_broken"
+    status = 409
+    default_message = "The stored log-key rotations do not verify; run `civicid audit verify`."
+
+
+class DatabaseUnreadable(AuditError):
+    """The database (an auditor's copy) could not be opened without writing to it."""
+
+    code = "audit.database_unreadable"
+    status = 500
+    default_message = "The database could not be opened read-only."
+
+
+class SchemaMismatch(AuditError):
+    """The database is at another Alembic revision than this CivicID reads."""
+
+    code = "audit.schema_mismatch"
+    status = 409
+    default_message = "The database's schema is not the one this version of CivicID reads."
+
+
+class InvalidPublicKey(AuditError):
+    code = "audit.invalid_public_key"
+    default_message = "The log key must be a raw 32-byte Ed25519 public key in base64."

@@ -59,3 +59,16 @@ class PendingEvent(Base):
     citizen_ref: Mapped[str | None] = mapped_column(sa.String(128), sa.FetchedValue(), index=True)
     recorded_ms: Mapped[int] = mapped_column(sa.BigInteger)
     mac: Mapped[bytes] = mapped_column(sa.LargeBinary(32))
+
+
+class LogKeyRotation(Base):
+    """A rotation of the key that signs tree heads: key ``serial`` signs heads of tree sizes
+    ``first_size`` and up, endorsed by the key before it (:mod:`civicid.audit.log_keys`). The first
+    key (serial 1) has no row: it is the anchor verifiers pin."""
+
+    __tablename__ = "audit_log_keys"
+
+    serial: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=False)
+    public_key: Mapped[bytes] = mapped_column(sa.LargeBinary(32))
+    first_size: Mapped[int] = mapped_column(sa.BigInteger)
+    endorsement: Mapped[bytes] = mapped_column(sa.LargeBinary(64))

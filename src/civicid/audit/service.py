@@ -19,14 +19,15 @@ from civicid.audit.events import EventTag, LogEvent
 from civicid.audit.history import HistoryItem, read_history
 from civicid.audit.models import PendingEvent
 from civicid.audit.outbox import PENDING_MAC_PURPOSE, OutboxRow, pending_mac
+from civicid.audit.log_keys import KeyChain
+from civicid.audit.signing import current_signing_key, load_chain
 from civicid.audit.sql_store import SqlLogStore
-from civicid.audit.sth import SignedTreeHead, verify_tree_head
+from civicid.audit.sth import SignedTreeHead
 from civicid.audit.tree import TransparencyLog
 from civicid.clock import Clock
 from civicid.db import HotStatement
 from civicid.vault.interfaces import KeyProvider
 
-LOG_KEY_PURPOSE = "transparency_log"
 SEQUENCE_BATCH = 500
 PENDING_FLAG = "civicid.audit.pending"  # in Session.info: this unit of work recorded events
 _FIRST_ID = -(1 << 63)
@@ -39,9 +40,17 @@ _PENDING = HotStatement(sa.select(_pending.c.id, _pending.c.data, _pending.c.rec
 log = logging.getLogger("civicid.audit")
 
 
-def open_log(session: Session, keys: KeyProvider, clock: Clock) -> TransparencyLog:
-    return TransparencyLog(SqlLogStore(session), keys.signing_key(LOG_KEY_PURPOSE),
+def open_log(session: Session, keys: KeyProvider, clock: Clock, *, chain: KeyChain | None = None) -> TransparencyLog:
+    """The stored log, signing with the current key of its (validated) key chain."""
+    chain = load_chain(session, keys) if chain is None else chain
+    return TransparencyLog(SqlLogStore(session), current_signing_key(keys, chain),
                            clock_ms=lambda: int(clock.now().timestamp() * 1000))
+
+
+def outbox_state(session: Session) -> tuple[int, int | None]:
+    """See :meth:`AccessLog.outbox` (needs no keys: an auditor's copy reports it too)."""
+    count, oldest = session.execute(sa.select(sa.func.count(), sa.func.min(PendingEvent.recorded_ms))).one()
+    return count, oldest
 
 
 class AccessLog:
@@ -49,7 +58,14 @@ class AccessLog:
         self._session = session
         self._keys = keys
         self._clock = clock
-        self.log = open_log(session, keys, clock)
+        self._log: TransparencyLog | None = None
+
+    @property
+    def log(self) -> TransparencyLog:
+        """Opened on first use: recording an event needs neither the key chain nor the tree."""
+        if self._log is None:
+            self._log = open_log(self._session, self._keys, self._clock)
+        return self._log
 
     def record(self, tag: EventTag, *, actor: str, citizen_id: str, purpose: str = "") -> None:
         now = self._clock.now()
@@ -66,6 +82,7 @@ class AccessLog:
         store = SqlLogStore(self._session)
         if not store.try_lock_tail():
             return None
+        self._log = open_log(self._session, self._keys, self._clock)  # the key chain as of the lock
         key = self._keys.hmac_key(PENDING_MAC_PURPOSE)
         genuine: list[OutboxRow] = []
         after = _FIRST_ID
@@ -89,17 +106,14 @@ class AccessLog:
     def outbox(self) -> tuple[int, int | None]:
         """How many events wait for the sequencer, and when the oldest was recorded (ms since the
         epoch). An old one means no sequencer is running, or someone holds the tail."""
-        count, oldest = self._session.execute(
-            sa.select(sa.func.count(), sa.func.min(PendingEvent.recorded_ms))).one()
-        return count, oldest
+        return outbox_state(self._session)
 
     def history(self, citizen_id: str) -> tuple[SignedTreeHead, list[HistoryItem], list[LogEvent]]:
         """Every event about one citizen (newest last), each with its inclusion proof in the
         current signed tree head, and the events still waiting for the sequencer. The citizen can
         check every proof without trusting us, and the server checks them first
         (:mod:`civicid.audit.history`): a tampered log is ``audit.tampered``, not a shorter list."""
-        public_key = self.log.public_key
-        found = read_history(self._session, self.log, citizen_id,
-                             head_valid=lambda head: verify_tree_head(head, public_key),
-                             mac_key=self._keys.hmac_key(PENDING_MAC_PURPOSE))
+        chain = load_chain(self._session, self._keys)
+        found = read_history(self._session, open_log(self._session, self._keys, self._clock, chain=chain), citizen_id,
+                             head_valid=chain.verifies, mac_key=self._keys.hmac_key(PENDING_MAC_PURPOSE))
         return found.head, list(found.items), list(found.pending)

@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 from civicid.audit.errors import AppendConflict
 from civicid.audit.events import LogEvent
 from civicid.audit.interfaces import StoredEntry
+from civicid.audit.log_keys import LogKey
 from civicid.audit.merkle import NodeKey
-from civicid.audit.models import LogEntry, LogNode
+from civicid.audit.models import LogEntry, LogKeyRotation, LogNode
 from civicid.db import HotStatement
 
 # Any constant shared by every replica: the key of PostgreSQL's advisory lock on the log's tail.
@@ -21,6 +22,7 @@ TAIL_LOCK_KEY = 0x43495649_4C4F47  # "CIVI" "LOG"
 _INSERT_ENTRIES = HotStatement(LogEntry.__table__.insert())
 _INSERT_NODES = HotStatement(LogNode.__table__.insert())
 _TRY_LOCK_TAIL = HotStatement(sa.select(sa.func.pg_try_advisory_xact_lock(sa.bindparam("key"))))
+_LOG_KEYS = HotStatement(sa.select(LogKeyRotation.__table__).order_by(LogKeyRotation.__table__.c.serial))
 _SIZE = HotStatement(sa.select(sa.func.max(LogEntry.__table__.c.idx)))
 
 
@@ -35,6 +37,22 @@ class SqlLogStore:
         if self._session.get_bind().dialect.name != "postgresql":
             return True
         return bool(_TRY_LOCK_TAIL.run(self._session, {"key": TAIL_LOCK_KEY}).scalar())
+
+    def lock_tail(self) -> None:
+        """Wait for the log's tail and hold it for the rest of the transaction (a key rotation must
+        not interleave with a sequencer's append)."""
+        if self._session.get_bind().dialect.name == "postgresql":
+            self._session.execute(sa.select(sa.func.pg_advisory_xact_lock(TAIL_LOCK_KEY)))
+
+    def log_keys(self) -> list[LogKey]:
+        """The stored log-key rotations, by serial (unvalidated)."""
+        return [LogKey(row.serial, bytes(row.public_key), row.first_size, bytes(row.endorsement))
+                for row in _LOG_KEYS.run(self._session, {}).rows]
+
+    def add_log_key(self, rotation: LogKey) -> None:
+        self._session.execute(sa.insert(LogKeyRotation).values(
+            serial=rotation.serial, public_key=rotation.public_key, first_size=rotation.first_size,
+            endorsement=rotation.endorsement))
 
     def size(self) -> int:
         last = _SIZE.run(self._session, {}).scalar()

@@ -34,14 +34,15 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from civicid.audit.interfaces import LogStore
 from civicid.audit.memory_store import MemoryNodes
 from civicid.audit.merkle import EMPTY_ROOT, HASH_SIZE, fold, leaf_hash, node_hash, perfect_subtrees
-from civicid.audit.sth import SignedTreeHead, TreeHeadLike, verify_tree_head
+from civicid.audit.log_keys import KeyChain, LogKey
+from civicid.audit.sth import SignedTreeHead, TreeHeadLike
 
 
 class ProblemCode(StrEnum):
     ENTRY_MISMATCH = "audit.entry_mismatch"
     """A validly signed head's root differs from the root recomputed from the stored entries."""
     BAD_SIGNATURE = "audit.bad_signature"
-    """A stored head's signature does not verify under the log's public key."""
+    """A stored head's signature does not verify under the log key for its size."""
     MISPLACED_HEAD = "audit.misplaced_head"
     """The head stored with entry i is not for tree size i + 1 (rows moved)."""
     MISSING_HEAD = "audit.missing_head"
@@ -56,6 +57,8 @@ class ProblemCode(StrEnum):
     """The saved head itself does not verify under this public key."""
     NODE_MISMATCH = "audit.node_mismatch"
     """A stored node hash differs from the recomputed one (proofs served from it would fail)."""
+    BAD_KEY_CHAIN = "audit.bad_key_chain"
+    """A stored log-key rotation is not endorsed by the key before it (:mod:`civicid.audit.log_keys`)."""
     COLUMN_MISMATCH = "audit.column_mismatch"
     """A lookup column (``citizen_ref``, ``tag``) disagrees with the signed leaf it was derived from."""
     PENDING_FORGED = "audit.pending_forged"
@@ -125,13 +128,13 @@ def add_problems(result: LogVerification, extra: Sequence[Problem]) -> LogVerifi
                                problems=findings.problems())
 
 
-def _head_problem(i: int, head: TreeHeadLike, root: bytes, key: Ed25519PublicKey) -> Problem | None:
+def _head_problem(i: int, head: TreeHeadLike, root: bytes, chain: KeyChain) -> Problem | None:
     """Why stored head ``i`` (for size i + 1) is not valid, or None. One signature check."""
     size = getattr(head, "tree_size", None)
     if size != i + 1:
         message = f"The head stored at index {i} is for tree size {size}, not {i + 1}."
         return Problem(ProblemCode.MISPLACED_HEAD, message, i)
-    if not verify_tree_head(head, key):
+    if not chain.verifies(head):
         return Problem(ProblemCode.BAD_SIGNATURE, f"The tree head for size {i + 1} is not signed by the log key.", i)
     if head.root_hash != root:
         return Problem(
@@ -149,15 +152,18 @@ def verify_log(
     *,
     since: SignedTreeHead | None = None,
     check_every_head: bool = True,
+    rotations: Sequence[LogKey] = (),
 ) -> LogVerification:
     """Recompute the tree from ``entries`` and check the heads stored beside them (see module doc).
 
     ``stored_heads[i]`` is the head stored with ``entries[i]`` (tree size i + 1). ``since`` is a
     head saved earlier (e.g. by ``civicid audit sth > FILE``): the log must still contain its
-    tree, unchanged.
+    tree, unchanged. ``public_key`` is the log's first key (the one verifiers pin); ``rotations``
+    the stored log-key rotations, checked from it (:mod:`civicid.audit.log_keys`).
     """
     nodes = MemoryNodes() if not check_every_head else None
-    result, _ = _verify(entries, stored_heads, public_key, since=since, check_every_head=check_every_head, nodes=nodes)
+    chain = KeyChain.build(public_key, rotations)
+    result, _ = _verify(entries, stored_heads, chain, since=since, check_every_head=check_every_head, nodes=nodes)
     return result
 
 
@@ -169,6 +175,7 @@ def verify_store(
     check_every_head: bool = True,
     batch_size: int = 10_000,
     node_batch_size: int = 500,
+    rotations: Sequence[LogKey] = (),
 ) -> LogVerification:
     """:func:`verify_log` over everything in ``store``, plus every stored node hash compared with
     the recomputed tree (``audit.node_mismatch``, pinned to the node's first leaf).
@@ -180,7 +187,8 @@ def verify_store(
     size = store.size()
     data, heads, gap = _read_entries(store, size, batch_size)
     nodes = MemoryNodes()
-    result, findings = _verify(data, heads, public_key, since=since, check_every_head=check_every_head, nodes=nodes)
+    chain = KeyChain.build(public_key, rotations)
+    result, findings = _verify(data, heads, chain, since=since, check_every_head=check_every_head, nodes=nodes)
     if gap is not None:
         findings.add(Problem(ProblemCode.MISSING_ENTRY,
                              f"Entry {gap} is missing from the {size} index positions; the {size - gap - 1} after it "
@@ -244,7 +252,7 @@ class _RowHead:
 def _verify(
     entries: Sequence[bytes],
     heads: Sequence[TreeHeadLike],
-    key: Ed25519PublicKey,
+    chain: KeyChain,
     *,
     since: SignedTreeHead | None,
     check_every_head: bool,
@@ -252,6 +260,12 @@ def _verify(
 ) -> tuple[LogVerification, _Findings]:
     findings = _Findings()
     n = len(entries)
+    if chain.rejected is not None:
+        first = chain.rejected.first_size
+        pinned = first - 1 if isinstance(first, int) and 1 <= first <= n else None
+        findings.add(Problem(ProblemCode.BAD_KEY_CHAIN,
+                             f"Log-key rotation {chain.rejected.serial!r} is not endorsed by the key before it; it and "
+                             "later rotations are ignored.", pinned))
     attested = min(n, len(heads))
     if len(heads) < n:
         message = f"Entries from index {len(heads)} have no stored tree head."
@@ -281,7 +295,7 @@ def _verify(
                 since_root = root
             if i < attested:
                 checked += 1
-                problem = _head_problem(i, heads[i], root, key)
+                problem = _head_problem(i, heads[i], root, chain)
                 if problem is not None:
                     findings.add(problem)
         recomputed = fold(right_edge)
@@ -302,7 +316,7 @@ def _verify(
 
             def problem_at(i: int) -> Problem | None:
                 if i not in evaluated:
-                    evaluated[i] = _head_problem(i, heads[i], root_at(i + 1), key)
+                    evaluated[i] = _head_problem(i, heads[i], root_at(i + 1), chain)
                 return evaluated[i]
 
             last = attested - 1
@@ -319,7 +333,7 @@ def _verify(
             checked = len(evaluated)
 
     if since is not None:
-        _check_since(since, key, n, since_root, findings)
+        _check_since(since, chain, n, since_root, findings)
 
     first_bad = findings.first_index()
     return (
@@ -336,9 +350,9 @@ def _verify(
 
 
 def _check_since(
-    since: SignedTreeHead, key: Ed25519PublicKey, n: int, since_root: bytes | None, findings: _Findings
+    since: SignedTreeHead, chain: KeyChain, n: int, since_root: bytes | None, findings: _Findings
 ) -> None:
-    if not isinstance(since, SignedTreeHead) or not verify_tree_head(since, key):
+    if not isinstance(since, SignedTreeHead) or not chain.verifies(since):
         findings.add(Problem(ProblemCode.BAD_SAVED_HEAD, "The saved tree head is not signed by this log's key."))
         return
     if since.tree_size > n:

@@ -15,11 +15,13 @@ from civicid.audit.db_verify import verify_stored_log
 from civicid.audit.errors import AuditError
 from civicid.audit.events import EventTag, LogEvent
 from civicid.audit.service import AccessLog
+from civicid.audit.signing import rotate_log_key
 from civicid.clock import FixedClock
 from civicid.vault.fakes import FakeKeyProvider
 
 CLOCK = FixedClock(datetime(2026, 11, 3, 12, 0, tzinfo=timezone.utc))
 SIZE = 12  # citizens c0..c3 at i % 4: the victim c3 holds entries 3, 7 and 11 (the last one)
+ROTATED_AT = 8  # the log key is rotated after 8 entries: entries 8..11 carry heads of key 2
 VICTIM = "c3"
 
 
@@ -39,7 +41,10 @@ def filled(db_session, keys):
     for i in range(SIZE):
         log.record(EventTag.OFFICIAL_CITIZEN_READ, actor=f"official:o{i % 3}", citizen_id=f"c{i % 4}",
                    purpose=f"case {i}: court order")
-    assert log.sequence() == SIZE
+        if i + 1 == ROTATED_AT:
+            assert log.sequence() == ROTATED_AT
+            assert rotate_log_key(db_session, keys).first_size == ROTATED_AT + 1
+    assert log.sequence() == SIZE - ROTATED_AT
     for i in range(2):  # two events of the victim still wait for the sequencer
         log.record(EventTag.CITIZEN_SELF_EXPORT, actor="citizen", citizen_id=VICTIM, purpose=f"export {i}")
     assert verify_stored_log(db_session, keys, CLOCK).ok
@@ -59,12 +64,22 @@ class Mutation:
         return f"{self.table}.{self.column}"
 
 
+def _other_public_key() -> bytes:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from civicid.audit.log_keys import raw_public_key
+
+    return raw_public_key(Ed25519PrivateKey.from_private_bytes(b"\x09" * 32).public_key())
+
+
 PARAMS = {"forged": _event(VICTIM, "case 7: never happened"), "hash": b"\x07" * 32, "sig": b"\x07" * 64,
-          "forged_pending": _event(VICTIM, "never happened")}
+          "forged_pending": _event(VICTIM, "never happened"), "public_key": _other_public_key()}
+KEY_CHAIN = frozenset({"audit.bad_key_chain", "audit.bad_signature"})
 FIRST_PENDING = "(SELECT min(id) FROM audit_pending)"
 
 DETECTED = [
-    Mutation("audit_entries", "idx", "UPDATE audit_entries SET idx = 40 WHERE idx = 11", frozenset({"audit.missing_entry"})),
+    Mutation("audit_entries", "idx", "UPDATE audit_entries SET idx = 40 WHERE idx = 11",
+             frozenset({"audit.missing_entry"})),
     Mutation("audit_entries", "data", "UPDATE audit_entries SET data = :forged WHERE idx = 7",
              frozenset({"audit.entry_mismatch"})),
     Mutation("audit_entries", "timestamp_ms", "UPDATE audit_entries SET timestamp_ms = timestamp_ms + 1 WHERE idx = 11",
@@ -87,6 +102,10 @@ DETECTED = [
              frozenset({"audit.pending_forged"})),
     Mutation("audit_pending", "mac", f"UPDATE audit_pending SET mac = :hash WHERE id = {FIRST_PENDING}",
              frozenset({"audit.pending_forged"})),
+    Mutation("audit_log_keys", "serial", "UPDATE audit_log_keys SET serial = 3", KEY_CHAIN),
+    Mutation("audit_log_keys", "public_key", "UPDATE audit_log_keys SET public_key = :public_key", KEY_CHAIN),
+    Mutation("audit_log_keys", "first_size", "UPDATE audit_log_keys SET first_size = first_size + 1", KEY_CHAIN),
+    Mutation("audit_log_keys", "endorsement", "UPDATE audit_log_keys SET endorsement = :sig", KEY_CHAIN),
 ]
 # Columns the database derives from the signed leaf: an UPDATE is an error.
 REFUSED = [
@@ -142,7 +161,8 @@ def test_renumbering_the_outbox_changes_nothing_anyone_reads(filled, keys, mutat
 def test_a_forged_outbox_row_is_never_sequenced(filled, keys):
     filled.execute(sa.text(f"UPDATE audit_pending SET data = :forged_pending WHERE id = {FIRST_PENDING}"), PARAMS)
     assert AccessLog(filled, keys, CLOCK).sequence() == 1  # the genuine one
-    logged = [LogEvent.from_bytes(bytes(d)).purpose for (d,) in filled.execute(sa.text("SELECT data FROM audit_entries"))]
+    rows = filled.execute(sa.text("SELECT data FROM audit_entries"))
+    logged = [LogEvent.from_bytes(bytes(data)).purpose for (data,) in rows]
     assert "never happened" not in logged and "export 1" in logged
     result = verify_stored_log(filled, keys, CLOCK)
     assert [p.code.value for p in result.problems] == ["audit.pending_forged"]

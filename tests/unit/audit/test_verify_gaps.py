@@ -144,6 +144,7 @@ def test_every_problem_code_has_its_wire_string():
         "INCONSISTENT_WITH_SAVED_HEAD": "audit.inconsistent_with_saved_head",
         "BAD_SAVED_HEAD": "audit.bad_saved_head",
         "NODE_MISMATCH": "audit.node_mismatch",
+        "BAD_KEY_CHAIN": "audit.bad_key_chain",
         "COLUMN_MISMATCH": "audit.column_mismatch",
         "PENDING_FORGED": "audit.pending_forged",
     }

@@ -36,8 +36,18 @@ def consistency(runtime: RuntimeDep, session: SessionDep, first: int = Query(ge=
     return open_log(session, runtime.keys, runtime.clock).consistency_proof(first, second).to_json()
 
 
+@router.get("/keys")
+def keys(runtime: RuntimeDep, session: SessionDep) -> dict:
+    """Every key that has signed tree heads: the first (``anchor``, pin it) and each rotation with
+    the tree size it signs from, endorsed by the key before it (docs/transparency.md)."""
+    from civicid.audit.signing import key_chain_json
+
+    return key_chain_json(session, runtime.keys)
+
+
 @router.get("/public-key")
 def public_key(runtime: RuntimeDep, session: SessionDep) -> dict:
-    """The Ed25519 key that signs tree heads (raw 32 bytes, base64)."""
+    """The Ed25519 key that signs new tree heads (raw 32 bytes, base64); after a rotation, older
+    heads verify under the keys at /keys."""
     key = open_log(session, runtime.keys, runtime.clock).public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
     return {"algorithm": "Ed25519", "public_key": base64.b64encode(key).decode()}
