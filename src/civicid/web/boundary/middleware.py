@@ -11,7 +11,8 @@ For each request, in this order:
 6. then the route runs, and reads its body through a limit: past it, 413 ``request.too_large``;
    a JSON or form body is read whole and refused (400) if it holds control characters.
 
-Steps 2-5 answer before the route runs and before any of the body is read.
+Steps 2-5 answer before the route runs and before any of the body is read. Safe methods (GET,
+HEAD, OPTIONS) skip steps 3-5: they change nothing, and a body they send is only bounded.
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ from civicid.web.boundary.headers import HeaderSets
 from civicid.web.boundary.origin import PROTOCOL_ENDPOINTS, SAFE_METHODS, is_cross_site
 from civicid.web.errors import BodyTooLarge, CrossOrigin, InvalidCharacters, civicid_error_response
 
-_JSON_TYPES = (b"application/json", b"+json")
+_JSON_TYPE, _JSON_SUFFIX = b"application/json", b"+json"
 _FORM_TYPE = b"application/x-www-form-urlencoded"
+_WANTED = frozenset({b"authorization", b"content-length", b"content-type", b"host", b"origin", b"sec-fetch-site"})
 
 
 class Boundary:
@@ -42,46 +44,38 @@ class Boundary:
             return
         send = _with_headers(send, self.headers.for_path(scope["path"]))
         method = scope["method"]
-        content_length = content_type = origin = fetch_site = host = authorization = None
-        clean = text.url_is_clean(scope["path"], scope["query_string"])
-        for name, value in scope["headers"]:
-            if not text.header_is_clean(value):
-                clean = False
-            elif name == b"content-length":
-                content_length = value
-            elif name == b"content-type":
-                content_type = value
-            elif name == b"origin":
-                origin = value
-            elif name == b"sec-fetch-site":
-                fetch_site = value
-            elif name == b"host":
-                host = value
-            elif name == b"authorization":
-                authorization = value
-                if not text.authorization_is_clean(value):
-                    clean = False
-        if not clean:
+        path = scope["path"]
+        seen = {name: value for name, value in scope["headers"] if name in _WANTED}
+        authorization = seen.get(b"authorization")
+        if not (text.url_is_clean(path, scope["query_string"])
+                and text.header_is_clean(b" ".join([value for _, value in scope["headers"]]))
+                and (authorization is None or text.authorization_is_clean(authorization))):
             await _refuse(InvalidCharacters(), scope, receive, send)
             return
-        if method not in SAFE_METHODS and (method, scope["path"]) not in PROTOCOL_ENDPOINTS and is_cross_site(
-                fetch_site=fetch_site, origin=origin, host=host, public_origin=self.public_origin):
+        if method in SAFE_METHODS:
+            await self.app(scope, _limited(receive, self.limits.default), send)
+            return
+        if (method, path) not in PROTOCOL_ENDPOINTS and is_cross_site(
+                fetch_site=seen.get(b"sec-fetch-site"), origin=seen.get(b"origin"), host=seen.get(b"host"),
+                public_origin=self.public_origin):
             await _refuse(CrossOrigin(), scope, receive, send)
             return
-        refusal = missing_credentials(scope["path"], authorization)
+        refusal = missing_credentials(path, authorization)
         if refusal is not None:
             await _refuse(refusal, scope, receive, send)
             return
-        limit = self.limits.limit_for(method, scope["path"])
+        limit = self.limits.limit_for(method, path)
+        content_length = seen.get(b"content-length")
         if content_length is not None and content_length.isdigit() and int(content_length) > limit:
             await _refuse(BodyTooLarge(too_large_message(limit)), scope, receive, send)
             return
         receive = _limited(receive, limit)
+        content_type = seen.get(b"content-type")
         if content_type is not None:
             media_type = content_type.split(b";", 1)[0].strip().lower()
             if media_type == _FORM_TYPE:
                 receive = _scanned(receive, text.form_is_clean)
-            elif media_type == _JSON_TYPES[0] or media_type.endswith(_JSON_TYPES[1]):
+            elif media_type == _JSON_TYPE or media_type.endswith(_JSON_SUFFIX):
                 receive = _scanned(receive, text.json_is_clean)
         await self.app(scope, receive, send)
 

@@ -18,10 +18,11 @@ _QUERY = re.compile(rb"[\x00-\x1f\x7f]|%(?:[01][0-9a-fA-F]|7[fF])")
 _HEADER = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
 _CREDENTIAL = re.compile(rb"[\x00-\x1f\x7f]")
 # bodies: raw, percent-escaped (forms) or escaped (JSON: \b, \f, \u00XX) controls other than TAB, LF, CR.
-# A JSON escape counts only after an even number of backslashes ("\\u0000" is text, not NUL).
+# A JSON escape counts only after an odd run of backslashes ("\\u0000" is text, not NUL).
 _TEXT_RAW = rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+_RAW = re.compile(_TEXT_RAW)
 _FORM = re.compile(_TEXT_RAW + rb"|%(?:0[0-8bBcCeEfF]|1[0-9a-fA-F]|7[fF])")
-_JSON = re.compile(_TEXT_RAW + rb"|(?<!\\)(?:\\\\)*\\(?:[bf]|u00(?:0[0-8bBcCeEfF]|1[0-9a-fA-F]|7[fF]))")
+_JSON_ESCAPE = re.compile(rb"(\\+)(?:[bf]|u00(?:0[0-8bBcCeEfF]|1[0-9a-fA-F]|7[fF]))")
 _TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -46,7 +47,11 @@ def authorization_is_clean(value: bytes) -> bool:
 
 
 def json_is_clean(body: bytes) -> bool:
-    return _JSON.search(body) is None
+    if _RAW.search(body) is not None:
+        return False
+    if b"\\" not in body:  # the usual case (a WebAuthn response is base64url): no escapes at all
+        return True
+    return all(len(match.group(1)) % 2 == 0 for match in _JSON_ESCAPE.finditer(body))
 
 
 def form_is_clean(body: bytes) -> bool:
