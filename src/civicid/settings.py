@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
+import re
 import stat
 from pathlib import Path
 from typing import Literal
@@ -65,6 +66,11 @@ class Settings(BaseSettings):
     partner_requests_per_minute: int = Field(60, ge=1)
     partner_requests_per_id_per_hour: int = Field(10, ge=1)
     official_reads_per_hour: int = Field(10, ge=1)
+    official_case_reference_pattern: str = Field(r"[A-Z]{2,10}-(19|20)[0-9]{2}-[0-9]{1,8}", description=(
+        "The format of an official's case reference (a regular expression the whole reference must "
+        "match); the default is OFFICE-YEAR-NUMBER, e.g. CASE-2026-117."))
+    maintenance_prune_interval_s: float = Field(60, ge=0.1, le=86_400, description=(
+        "How often the server deletes expired sessions, codes, tokens and attempts."))
     log_merge_delay_ms: int = Field(100, ge=10, le=60_000, description=(
         "How often the server moves recorded events into the transparency log's tree."))
     keep_face_template: bool = False
@@ -122,6 +128,15 @@ class Settings(BaseSettings):
     @property
     def trusted_proxy_list(self) -> tuple[str, ...]:
         return tuple(self.trusted_proxies.split(",")) if self.trusted_proxies else ()
+
+    @field_validator("official_case_reference_pattern")
+    @classmethod
+    def _case_reference_pattern(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"CIVICID_OFFICIAL_CASE_REFERENCE_PATTERN is not a regular expression: {exc}") from None
+        return value
 
     @property
     def resolved_database_url(self) -> str:

@@ -45,6 +45,7 @@ class EventTag(StrEnum):
     """``source:subject:action`` tags, in the manner of warehouse's ``events/tags.py``."""
 
     PARTNER_CITIZEN_VERIFY = "partner:citizen:verify"
+    PARTNER_CITIZEN_VERIFY_REFUSED = "partner:citizen:verify_refused"
     RP_CITIZEN_CLAIMS_RELEASED = "rp:citizen:claims_released"
     RP_CITIZEN_CONSENT_GRANTED = "rp:citizen:consent_granted"
     RP_CITIZEN_CONSENT_REVOKED = "rp:citizen:consent_revoked"

@@ -26,7 +26,9 @@ class EnrolmentSession(Base):
 
 
 class Attempt(Base):
-    """A counted attempt for rate limiting. ``key`` is an HMAC of the ID number or client address."""
+    """One counted attempt against a rate limit (:mod:`civicid.enrolment.limits`). ``key`` is an
+    HMAC of the ID number, client address, partner or official, never the value itself; ``at``
+    is the database's time and ``expires_at`` when the attempt leaves every window it counts in."""
 
     __tablename__ = "attempts"
     __table_args__ = (sa.Index("ix_attempts_scope_key_at", "scope", "key", "at"),)
@@ -34,5 +36,18 @@ class Attempt(Base):
     id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True)
     scope: Mapped[str] = mapped_column(sa.String(32))
     key: Mapped[bytes] = mapped_column(sa.LargeBinary(32))
-    failed: Mapped[bool] = mapped_column(sa.Boolean)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class AttemptKey(Base):
+    """One row per limited key: the lock that makes counting and recording one atomic step.
+
+    Every hit upserts this row first (INSERT ... ON CONFLICT DO UPDATE), which holds its row lock
+    until the unit of work ends, so two hits on one key never count at the same time."""
+
+    __tablename__ = "attempt_keys"
+
+    scope: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    key: Mapped[bytes] = mapped_column(sa.LargeBinary(32), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -150,31 +150,34 @@ class EnrolmentService:
         An unknown number, an inactive record and a wrong name give the same error after the same
         minimum time, and count as a failed attempt."""
         number = parse_id_number(id_number, today=self._rt.clock.now().date()).value
-        self._check_limits(number, client)
+        hit = self._check_limits(number, client)  # counted before the floor; released if it matches
         with self._floor:
             record = self._rt.registry(self._session).lookup(number)
             if record is None or record.status != "active" or normalise_name(name) != normalise_name(record.name):
-                self._count_failure(number, client)
                 raise NotFoundOrMismatch()
+        self._limiter.release(hit)
         return number, record
 
     def _purge_expired(self, now, *, batch: int = 100) -> None:
-        """Abandoned sessions are shredded like finished ones, a batch at a time."""
-        expired = self._session.scalars(
-            sa.select(EnrolmentSession).where(EnrolmentSession.expires_at <= now).limit(batch)).all()
-        for row in expired:
-            self._end(row)
+        """Abandoned enrolment and recovery sessions are shredded like finished ones, a batch at a
+        time (the server's periodic prune takes the rest: civicid.maintenance)."""
+        from civicid.maintenance.service import prune_enrolment_sessions, prune_recovery_sessions
 
-    def _check_limits(self, number: str, client: str) -> None:
+        prune_enrolment_sessions(self._session, self._vault, now=now, batch=batch)
+        prune_recovery_sessions(self._session, now=now, batch=batch)
+
+    def _check_limits(self, number: str, client: str):
+        """Count this attempt as a failure against the number's and the client's budgets now,
+        atomically, or raise Locked; returns the Hit to ``self._limiter.release`` on success."""
+        from civicid.enrolment.limits import Limit
+
         settings = self._rt.settings
-        self._limiter.check("enrol_id", number, limit=settings.enrolment_failures_per_id_per_day,
-                            window=timedelta(days=1))
-        self._limiter.check("enrol_client", client, limit=settings.enrolment_failures_per_client_per_hour,
-                            window=timedelta(hours=1))
+        return self._limiter.hit_all(
+            Limit("enrol_id", number, settings.enrolment_failures_per_id_per_day, timedelta(days=1)),
+            Limit("enrol_client", client, settings.enrolment_failures_per_client_per_hour, timedelta(hours=1)))
 
     def _count_failure(self, number: str, client: str) -> None:
-        self._limiter.record("enrol_id", number, failed=True)
-        self._limiter.record("enrol_client", client, failed=True)
+        """Nothing to do: ``_check_limits`` counted the attempt as a failure when it began."""
 
 
 def check_frame_limits(frames: Sequence[Frame], *, settings) -> None:

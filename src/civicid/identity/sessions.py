@@ -28,7 +28,7 @@ class CitizenSession(Base):
     amr: Mapped[str] = mapped_column(sa.String(64))
     acr: Mapped[str] = mapped_column(sa.String(64))
     auth_time: Mapped[datetime] = mapped_column(UTCDateTime)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # pruned (civicid.maintenance)
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ class RoleRequired(CivicIDError):
 class JustificationRequired(CivicIDError):
     code = "official.justification_required"
     status = 422
-    default_message = "A written justification (at least 20 characters) and a case reference are required."
+    default_message = "A written justification and a case reference in the required format are required."
 
 
 class OfficialRateLimited(Locked):

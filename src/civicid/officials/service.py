@@ -4,7 +4,6 @@ bulk access of any kind — reads are one ID number at a time."""
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -16,18 +15,15 @@ from sqlalchemy.orm import Session
 from civicid.audit.events import EventTag
 from civicid.audit.models import LogEntry
 from civicid.enrolment.limits import AttemptLimiter
-from civicid.enrolment.service import RATE_LIMIT_PURPOSE
 from civicid.identity.errors import CitizenNotFound
 from civicid.identity.service import CitizenProfile, CitizenService
 from civicid.ids import parse_id_number
 from civicid.officials.errors import JustificationRequired, OfficialRateLimited, RoleRequired, StaffAuthFailed
+from civicid.officials.justification import check_case_reference, check_justification
 from civicid.officials.models import StaffMember
 from civicid.partners.credentials import hash_secret, secret_matches
 from civicid.runtime import Runtime
 
-CASE_REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.:-]{2,63}$")
-MIN_JUSTIFICATION = 20
-MAX_JUSTIFICATION = 1000
 _DUMMY_HASH = hash_secret("civicid-no-such-staff")
 
 
@@ -74,13 +70,25 @@ class OfficialService:
 
     def read_citizen(self, official: StaffMember, *, id_number: str, justification: str,
                      case_reference: str) -> CitizenProfile:
-        justification = " ".join(justification.split())
-        if not (MIN_JUSTIFICATION <= len(justification) <= MAX_JUSTIFICATION) or not CASE_REFERENCE.match(case_reference):
-            raise JustificationRequired()
+        """One citizen's record for a registry officer with a justification and a case reference,
+        within the hourly limit. Every refused attempt on an enrolled citizen (wrong role, no
+        usable justification, over the limit) is an event in that citizen's log too."""
         number = parse_id_number(id_number, today=self._rt.clock.now().date()).value
-        self._enforce_rate_limit(official)
         citizens = CitizenService(self._session, self._rt.vault(self._session), self._rt.clock)
         citizen = citizens.find_by_id_number(number)
+        try:
+            if Role(official.role) is not Role.REGISTRY_OFFICER:
+                raise RoleRequired()
+            justification = check_justification(justification)
+            case_reference = check_case_reference(
+                case_reference, pattern=self._rt.settings.official_case_reference_pattern)
+            self._enforce_rate_limit(official)
+        except (RoleRequired, JustificationRequired, OfficialRateLimited) as refused:
+            if citizen is not None:
+                self._rt.access_log(self._session).record(
+                    EventTag.OFFICIAL_CITIZEN_READ_REFUSED, actor=f"official:{official.id}", citizen_id=citizen.id,
+                    purpose=f"read refused: {refused.code}")
+            raise
         if citizen is None:
             raise CitizenNotFound()
         self._rt.access_log(self._session).record(
@@ -89,17 +97,17 @@ class OfficialService:
         return citizens.profile(citizen)
 
     def _enforce_rate_limit(self, official: StaffMember) -> None:
-        limiter = AttemptLimiter(self._session, self._rt.clock, key=self._rt.keys.hmac_key(RATE_LIMIT_PURPOSE))
+        """Counts the read (atomically, see civicid.enrolment.limits) or refuses it with an alert."""
         try:
-            limiter.check("official_read", official.id, limit=self._rt.settings.official_reads_per_hour,
-                          window=timedelta(hours=1), failed_only=False, error=OfficialRateLimited)
+            AttemptLimiter.for_runtime(self._rt, self._session).hit(
+                "official_read", official.id, limit=self._rt.settings.official_reads_per_hour,
+                window=timedelta(hours=1), error=OfficialRateLimited)
         except OfficialRateLimited:
             self._rt.access_log(self._session).record(
                 EventTag.SYSTEM_OFFICIAL_RATE_LIMIT_ALERT, actor="system", citizen_id="",
                 purpose=f"official {official.id} ({official.name}) exceeded "
                         f"{self._rt.settings.official_reads_per_hour} reads per hour; access refused")
             raise
-        limiter.record("official_read", official.id, failed=False)
 
     def summary(self) -> dict:
         """What an auditor may see: counts per event kind and the log's state, no personal data."""

@@ -50,7 +50,7 @@ class OidcAuthorizationCode(Base):
     acr: Mapped[str] = mapped_column(sa.String(64))
     amr: Mapped[str] = mapped_column(sa.String(64))
     auth_time: Mapped[datetime] = mapped_column(UTCDateTime)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # pruned (civicid.maintenance)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     # OIDC Core §3.1.2.1: a nonce seen before for the client is a replay
@@ -76,7 +76,7 @@ class OidcToken(Base):
     amr: Mapped[str] = mapped_column(sa.String(64))
     auth_time: Mapped[datetime] = mapped_column(UTCDateTime)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # pruned (civicid.maintenance)
     refresh_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 

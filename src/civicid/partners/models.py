@@ -28,7 +28,7 @@ class VerificationChallenge(Base):
     partner_id: Mapped[str] = mapped_column(sa.ForeignKey("partners.id"))
     actions: Mapped[str] = mapped_column(sa.String(64))
     nonce: Mapped[str] = mapped_column(sa.String(64))
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     used: Mapped[bool] = mapped_column(sa.Boolean, default=False)
 
 

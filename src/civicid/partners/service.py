@@ -2,14 +2,17 @@
 
 The answer is match / no_match / liveness_failed / not_found_or_mismatch with reason codes and a
 verification id; no personal data is ever returned. Every answered verification is recorded
-against the citizen holding the number, if there is one.
+against the citizen holding the number, if there is one, and so is every refused one.
+
+A verification is two short units of work around the face work, which runs with no transaction
+open (:func:`civicid.partners.verification.verify`).
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Sequence
 
@@ -17,11 +20,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from civicid.audit.events import EventTag
+from civicid.enrolment.assessment import Assessment
 from civicid.enrolment.frames import Frame
-from civicid.enrolment.limits import AttemptLimiter
-from civicid.enrolment.service import RATE_LIMIT_PURPOSE, check_frame_limits
-from civicid.enrolment.assessment import LiveCheck
-from civicid.face.challenge import Challenge, new_challenge, parse_actions
+from civicid.enrolment.limits import AttemptLimiter, Limit
+from civicid.enrolment.service import check_frame_limits
+from civicid.face.challenge import Action, Challenge, new_challenge, parse_actions
 from civicid.identity.service import CitizenService
 from civicid.ids import parse_id_number
 from civicid.partners.credentials import hash_secret, new_client_id, new_secret, secret_matches
@@ -52,11 +55,26 @@ class VerificationResult:
     reasons: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class OpenedVerification:
+    """What the face work needs, read in the first unit of work; nothing stays open meanwhile."""
+
+    partner_id: str
+    partner_name: str
+    citizen_id: str | None = field(repr=False)
+    actions: tuple[Action, ...]
+    reference: bytes = field(repr=False)
+
+
 class PartnerService:
+    """Every request of a partner counts against ``partner_requests_per_minute`` (a challenge and
+    a verification are two), and every verification against ``partner_requests_per_id_per_hour``
+    of its ID number; both are atomic (civicid.enrolment.limits) and counted before any work."""
+
     def __init__(self, runtime: Runtime, session: Session) -> None:
         self._rt = runtime
         self._session = session
-        self._limiter = AttemptLimiter(session, runtime.clock, key=runtime.keys.hmac_key(RATE_LIMIT_PURPOSE))
+        self._limiter = AttemptLimiter.for_runtime(runtime, session)
 
     def register(self, name: str) -> NewPartner:
         name = name.strip()
@@ -77,8 +95,15 @@ class PartnerService:
             raise PartnerAuthFailed()
         return partner
 
+    def active_partner(self, partner_id: str) -> Partner:
+        """The partner authenticated a moment ago, if still active."""
+        partner = self._session.get(Partner, partner_id)
+        if partner is None or not partner.active:
+            raise PartnerAuthFailed()
+        return partner
+
     def new_challenge(self, partner: Partner) -> tuple[str, Challenge]:
-        self._check_partner_rate(partner)
+        self._limiter.hit_all(self._per_minute(partner))
         challenge = new_challenge(self._rt.random, now=self._rt.clock.now(),
                                   ttl_s=self._rt.settings.enrolment_ttl_s)
         challenge_id = str(uuid.uuid4())
@@ -87,43 +112,63 @@ class PartnerService:
                                                 expires_at=challenge.expires_at, used=False))
         return challenge_id, challenge
 
-    def verify(self, partner: Partner, *, challenge_id: str, id_number: str, name: str,
-               frames: Sequence[Frame]) -> VerificationResult:
+    def open_verification(self, partner: Partner, *, challenge_id: str, id_number: str, name: str,
+                          frames: Sequence[Frame]) -> OpenedVerification | VerificationResult:
+        """Count the request, use up the challenge and look the number up: the answer when no
+        face work is needed, else what the face work needs. A refused request (over a limit, or
+        with a challenge that is not this partner's to use) is in the citizen's history."""
         now = self._rt.clock.now()
         number = parse_id_number(id_number, today=now.date()).value
-        self._check_partner_rate(partner)
-        self._limiter.check("verify_id", number, limit=self._rt.settings.partner_requests_per_id_per_hour,
-                            window=timedelta(hours=1), failed_only=False, error=PartnerRateLimited)
-        challenge = self._session.get(VerificationChallenge, challenge_id[:36], with_for_update=True)
-        if challenge is None or challenge.partner_id != partner.id or challenge.used or now >= challenge.expires_at:
-            raise ChallengeInvalid()
-        challenge.used = True
+        citizen = self._citizens().find_by_id_number(number)
+        try:
+            self._limiter.hit_all(self._per_minute(partner), Limit(
+                "verify_id", number, self._rt.settings.partner_requests_per_id_per_hour, timedelta(hours=1),
+                PartnerRateLimited))
+            actions = self._take_challenge(partner, challenge_id[:36], now=now)
+        except (PartnerRateLimited, ChallengeInvalid) as refused:
+            if citizen is not None:
+                self._rt.access_log(self._session).record(
+                    EventTag.PARTNER_CITIZEN_VERIFY_REFUSED, actor=f"partner:{partner.id}", citizen_id=citizen.id,
+                    purpose=f"{partner.name}: identity verification refused ({refused.code})")
+            raise
         check_frame_limits(frames, settings=self._rt.settings)
-        self._limiter.record("verify_partner", partner.id, failed=False)
-        self._limiter.record("verify_id", number, failed=False)
-
         record = self._rt.registry(self._session).lookup(number)
+        citizen_id = citizen.id if citizen else None
         if record is None or record.status != "active" or normalise_name(name) != normalise_name(record.name):
-            result, reasons = "not_found_or_mismatch", ("registry.not_found_or_mismatch",)
-        else:
-            assessment = LiveCheck.from_settings(self._rt.face_engine, self._rt.settings).assess(
-                frames, actions=parse_actions(challenge.actions), reference=record.photo)
-            result = {"match": "match", "no_match": "no_match"}.get(assessment.outcome, "liveness_failed")
-            reasons = assessment.reasons
-        return self._record(partner, number, result, reasons)
+            return self._record(partner.id, partner.name, citizen_id, "not_found_or_mismatch",
+                                ("registry.not_found_or_mismatch",))
+        return OpenedVerification(partner.id, partner.name, citizen_id, actions, record.photo)
 
-    def _record(self, partner: Partner, number: str, result: str, reasons: tuple[str, ...]) -> VerificationResult:
-        citizen = CitizenService(self._session, self._rt.vault(self._session), self._rt.clock).find_by_id_number(number)
-        verification = Verification(id=str(uuid.uuid4()), partner_id=partner.id,
-                                    citizen_id=citizen.id if citizen else None, result=result,
-                                    reasons=json.dumps(list(reasons)), created_at=self._rt.clock.now())
+    def close_verification(self, opened: OpenedVerification, assessment: Assessment) -> VerificationResult:
+        """Record the face work's answer (and show it in the citizen's history)."""
+        result = {"match": "match", "no_match": "no_match"}.get(assessment.outcome, "liveness_failed")
+        return self._record(opened.partner_id, opened.partner_name, opened.citizen_id, result, assessment.reasons)
+
+    def _take_challenge(self, partner: Partner, challenge_id: str, *, now) -> tuple[Action, ...]:
+        """Single use: one UPDATE ... RETURNING takes it, so of two concurrent requests one wins."""
+        table = VerificationChallenge.__table__
+        actions = self._session.execute(
+            table.update().where(table.c.id == challenge_id, table.c.partner_id == partner.id,
+                                 table.c.used.is_(False), table.c.expires_at > now)
+            .values(used=True).returning(table.c.actions)).scalar_one_or_none()
+        if actions is None:
+            raise ChallengeInvalid()
+        return parse_actions(actions)
+
+    def _record(self, partner_id: str, partner_name: str, citizen_id: str | None, result: str,
+                reasons: tuple[str, ...]) -> VerificationResult:
+        verification = Verification(id=str(uuid.uuid4()), partner_id=partner_id, citizen_id=citizen_id,
+                                    result=result, reasons=json.dumps(list(reasons)), created_at=self._rt.clock.now())
         self._session.add(verification)
-        if citizen is not None:
+        if citizen_id is not None:
             self._rt.access_log(self._session).record(
-                EventTag.PARTNER_CITIZEN_VERIFY, actor=f"partner:{partner.id}", citizen_id=citizen.id,
-                purpose=f"{partner.name}: identity verification {verification.id}, result {result}")
+                EventTag.PARTNER_CITIZEN_VERIFY, actor=f"partner:{partner_id}", citizen_id=citizen_id,
+                purpose=f"{partner_name}: identity verification {verification.id}, result {result}")
         return VerificationResult(verification.id, result, reasons)
 
-    def _check_partner_rate(self, partner: Partner) -> None:
-        self._limiter.check("verify_partner", partner.id, limit=self._rt.settings.partner_requests_per_minute,
-                            window=timedelta(minutes=1), failed_only=False, error=PartnerRateLimited)
+    def _citizens(self) -> CitizenService:
+        return CitizenService(self._session, self._rt.vault(self._session), self._rt.clock)
+
+    def _per_minute(self, partner: Partner) -> Limit:
+        return Limit("verify_partner", partner.id, self._rt.settings.partner_requests_per_minute,
+                     timedelta(minutes=1), PartnerRateLimited)

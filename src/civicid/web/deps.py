@@ -5,13 +5,9 @@ from __future__ import annotations
 from typing import Annotated, Callable, Iterator, TypeVar
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from civicid.partners.errors import PartnerAuthFailed
-from civicid.partners.models import Partner
-from civicid.partners.service import PartnerService
 from civicid.runtime import Runtime
 
 
@@ -81,15 +77,3 @@ async def client_address(request: Request) -> str:
 
 
 ClientDep = Annotated[str, Depends(client_address)]
-
-_basic = HTTPBasic(auto_error=False, realm="civicid-partners")
-
-
-def current_partner(runtime: RuntimeDep, session: SessionDep,
-                    credentials: Annotated[HTTPBasicCredentials | None, Depends(_basic)]) -> Partner:
-    if credentials is None:
-        raise PartnerAuthFailed()
-    return PartnerService(runtime, session).authenticate(credentials.username, credentials.password)
-
-
-PartnerDep = Annotated[Partner, Depends(current_partner)]

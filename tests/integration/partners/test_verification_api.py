@@ -96,3 +96,43 @@ def test_rate_limit_per_id_number(h):
     limited = _verify(h, [Frame(0, b"x")], name="Wrong")
     assert limited.status_code == 429 and limited.json()["error"]["code"] == "verification.rate_limited"
     assert int(limited.headers["Retry-After"]) == 3600
+
+
+def _citizen_events(session_factory) -> list[tuple[str, str, str]]:
+    from civicid.audit.events import LogEvent
+
+    with session_factory() as session:
+        events = [LogEvent.from_bytes(data) for data in session.scalars(
+            sa.text("SELECT data FROM audit_entries ORDER BY idx")).all()]
+    return [(event.tag.value, event.citizen_ref, event.purpose) for event in events]
+
+
+def test_refused_verifications_of_an_enrolled_citizen_are_in_their_history(h, session_factory):
+    h.add_person(id_number=ID_NUMBER, name=NAME, photo=b"unused")
+    citizen_id = make_citizen(h, id_number=ID_NUMBER, name=NAME)
+    challenge_id = h.client.post("/api/v1/verifications/challenge", auth=h.auth).json()["challenge_id"]
+    assert _verify(h, [Frame(0, b"x")], name="Wrong", challenge_id=challenge_id).status_code == 200
+    assert _verify(h, [Frame(0, b"x")], name="Wrong", challenge_id=challenge_id).status_code == 410  # reused
+    assert _verify(h, [Frame(0, b"x")], name="Wrong").status_code == 200
+    assert _verify(h, [Frame(0, b"x")], name="Wrong").status_code == 429  # 3 requests an hour per number
+
+    events = _citizen_events(session_factory)
+    assert [(tag, ref) for tag, ref, _ in events] == [
+        ("partner:citizen:verify", citizen_id), ("partner:citizen:verify_refused", citizen_id),
+        ("partner:citizen:verify", citizen_id), ("partner:citizen:verify_refused", citizen_id)]
+    assert events[1][2] == "Example Mobile: identity verification refused (verification.challenge_invalid)"
+    assert events[3][2] == "Example Mobile: identity verification refused (verification.rate_limited)"
+
+
+def test_refusals_for_a_number_nobody_enrolled_log_nothing(h, session_factory):
+    h.add_person(id_number=ID_NUMBER, name=NAME, photo=b"unused")
+    for _ in range(4):
+        _verify(h, [Frame(0, b"x")], name="Wrong")
+    assert _citizen_events(session_factory) == []
+
+
+def test_the_upload_is_not_read_before_the_partner_is_authenticated(h):
+    files = [("frames", ("0.jpg", b"x" * 1024, "image/jpeg"))]
+    data = {"challenge_id": "c", "id_number": ID_NUMBER, "name": NAME, "timestamps_ms": "0"}
+    response = h.client.post("/api/v1/verifications", files=files, data=data, auth=(h.auth[0], "wrong"))
+    assert response.status_code == 401 and response.json()["error"]["code"] == "partner.unauthorized"

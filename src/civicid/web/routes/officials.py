@@ -36,8 +36,9 @@ def read_citizen(body: CitizenLookup, runtime: RuntimeDep, session: SessionDep, 
     """A registry officer reads ONE citizen's record, with a justification and a case reference.
 
     The read is an event in the citizen's own history; past the hourly limit it is refused and an
-    alert is logged. There is no listing and no bulk export."""
-    official = _staff(runtime, session, credentials, Role.REGISTRY_OFFICER)
+    alert is logged. There is no listing and no bulk export. Only registry officers may read; a
+    refused attempt on an enrolled citizen is in that citizen's history too."""
+    official = _staff(runtime, session, credentials, *Role)
     profile = OfficialService(runtime, session).read_citizen(
         official, id_number=body.id_number, justification=body.justification, case_reference=body.case_reference)
     return {"network_id": profile.network_id, "name": profile.name, "id_number": profile.id_number,

@@ -1,0 +1,1 @@
+"""Housekeeping: deleting what has expired, so that every table stays bounded under load."""

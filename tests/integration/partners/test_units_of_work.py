@@ -1,0 +1,81 @@
+"""The verification API on the real store: partner authentication shares the request's unit of
+work, and no transaction stays open while the face engine works."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from civicid.partners.service import PartnerService
+from tests.conftest import require_data
+from tests.support.clips import clip_frames, still
+from tests.support.harness import CLM, Harness, make_citizen, seed_for
+
+ID_NUMBER, NAME = "11010519900307005X", "Li Ming"
+
+
+def open_transactions(engine: sa.Engine) -> int:
+    """Transactions other connections hold open right now. SQLite: 1 when another connection
+    holds the write lock (BEGIN IMMEDIATE cannot start), else 0."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            return connection.scalar(sa.text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND xact_start IS NOT NULL"))
+    probe = sa.create_engine(engine.url, connect_args={"timeout": 0.2, "isolation_level": None})
+    try:
+        with probe.connect() as connection:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            connection.exec_driver_sql("ROLLBACK")
+        return 0
+    except sa.exc.OperationalError:
+        return 1
+    finally:
+        probe.dispose()
+
+
+class WatchingEngine:
+    """The real engine, noting how many transactions were open each time it was asked to work."""
+
+    def __init__(self, engine, database: sa.Engine) -> None:
+        self._engine, self._database = engine, database
+        self.name = engine.name
+        self.open_while_working: list[int] = []
+
+    def detect(self, image):
+        self.open_while_working.append(open_transactions(self._database))
+        return self._engine.detect(image)
+
+    def embed(self, image, faces):
+        return self._engine.embed(image, faces)
+
+
+@pytest.fixture
+def watched(session_factory, shared_face_engine, real_engine, tmp_path):
+    engine = WatchingEngine(shared_face_engine, real_engine)
+    harness = Harness(session_factory, engine, tmp_path, seed=seed_for("turn_right", "turn_left"))
+    harness.watcher = engine
+    harness.clip = require_data("videos", CLM)
+    with harness.runtime.transaction() as session:
+        partner = PartnerService(harness.runtime, session).register("Example Mobile")
+    harness.auth = (partner.client_id, partner.secret)
+    return harness
+
+
+def test_a_verification_answers_promptly_and_holds_no_transaction_during_face_work(watched):
+    h = watched
+    h.add_person(id_number=ID_NUMBER, name=NAME, photo=still(h.clip, 3.0))
+    make_citizen(h, id_number=ID_NUMBER, name=NAME)
+    challenge_id = h.client.post("/api/v1/verifications/challenge", auth=h.auth).json()["challenge_id"]
+    frames = clip_frames(h.clip, 0.0, 2.8)
+    files = [("frames", (f"{i}.jpg", frame.data, "image/jpeg")) for i, frame in enumerate(frames)]
+    data = {"challenge_id": challenge_id, "id_number": ID_NUMBER, "name": NAME,
+            "timestamps_ms": ",".join(str(frame.t_ms) for frame in frames)}
+
+    started = time.monotonic()
+    response = h.client.post("/api/v1/verifications", files=files, data=data, auth=h.auth)
+    assert response.status_code == 200 and response.json()["result"] == "match", response.text
+    assert time.monotonic() - started < 20  # SQLite's lock timeout is 30 s: a self-deadlock shows
+    assert h.watcher.open_while_working and set(h.watcher.open_while_working) == {0}
