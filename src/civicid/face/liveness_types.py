@@ -89,7 +89,8 @@ class LivenessPolicy:
     Static: the largest landmark displacement from the median shape, in inter-eye distances,
     must reach ``static_max_motion``.
     Identity: at least ``min_embedded_fraction`` of the frames with a face carry an embedding
-    (0 turns the identity check off when no frame has one: for landmark-only tests);
+    (0 turns the identity check off when no frame has one: for landmark-only tests), and at
+    least ``min_embedded_frames`` (a stream embeds a random subset of its frames);
     the reference is the medoid of the embeddings of near-frontal frames (|yaw| <=
     ``identity_frontal_max_abs_yaw_deg``); near-frontal frames must lie within
     ``max_identity_distance`` of it, more turned frames within ``max_identity_distance_turned``
@@ -113,6 +114,7 @@ class LivenessPolicy:
     max_identity_distance_turned: float = 0.7
     identity_frontal_max_abs_yaw_deg: float = 15.0
     min_embedded_fraction: float = 1.0
+    min_embedded_frames: int = 0
     frontal_max_abs_yaw_deg: float = 12.0
     min_sharpness: float = 15.0
     blink_close_ratio: float = 0.75

@@ -26,12 +26,12 @@ class ModelFiles:
 
 @dataclass(frozen=True, slots=True)
 class DlibModels:
-    """Loaded dlib objects. ``cnn_detector`` is None unless it was asked for."""
+    """Loaded dlib objects. ``encoder`` and ``cnn_detector`` are None unless they were asked for."""
 
     hog_detector: Any
     shape_68: Any
     shape_5: Any
-    encoder: Any
+    encoder: Any | None
     cnn_detector: Any | None
 
 
@@ -49,13 +49,14 @@ def model_files() -> ModelFiles:
     )
 
 
-def load_models(files: ModelFiles, *, cnn: bool) -> DlibModels:
-    """Read the weights from disk. Raises ModelUnavailable when a file is missing or bad."""
+def load_models(files: ModelFiles, *, cnn: bool, encoder: bool = True) -> DlibModels:
+    """Read the weights from disk (the ResNet encoder only when ``encoder``). Raises
+    ModelUnavailable when a file is missing or bad."""
     try:
         import dlib
     except ImportError as exc:
         raise ModelUnavailable("dlib is not installed.") from exc
-    needed = [files.shape_68, files.shape_5, files.embedding] + ([files.cnn_detector] if cnn else [])
+    needed = [files.shape_68, files.shape_5] + ([files.embedding] if encoder else []) + ([files.cnn_detector] if cnn else [])
     missing = [str(path) for path in needed if not path.is_file()]
     if missing:
         raise ModelUnavailable("Face model files are missing.", missing=missing)
@@ -64,7 +65,7 @@ def load_models(files: ModelFiles, *, cnn: bool) -> DlibModels:
             hog_detector=dlib.get_frontal_face_detector(),
             shape_68=dlib.shape_predictor(str(files.shape_68)),
             shape_5=dlib.shape_predictor(str(files.shape_5)),
-            encoder=dlib.face_recognition_model_v1(str(files.embedding)),
+            encoder=dlib.face_recognition_model_v1(str(files.embedding)) if encoder else None,
             cnn_detector=dlib.cnn_face_detection_model_v1(str(files.cnn_detector)) if cnn else None,
         )
     except RuntimeError as exc:  # dlib's deserialisation errors
@@ -74,8 +75,9 @@ def load_models(files: ModelFiles, *, cnn: bool) -> DlibModels:
 class LazyModels:
     """Loads :class:`DlibModels` on the first :meth:`get` and returns the same object after."""
 
-    def __init__(self, *, cnn: bool, files: ModelFiles | None = None) -> None:
+    def __init__(self, *, cnn: bool, encoder: bool = True, files: ModelFiles | None = None) -> None:
         self._cnn = cnn
+        self._encoder = encoder
         self._files = files
         self._models: DlibModels | None = None
         self._lock = threading.Lock()
@@ -90,5 +92,5 @@ class LazyModels:
             return models
         with self._lock:
             if self._models is None:
-                self._models = load_models(self._files or model_files(), cnn=self._cnn)
+                self._models = load_models(self._files or model_files(), cnn=self._cnn, encoder=self._encoder)
             return self._models

@@ -24,7 +24,7 @@ from civicid.enrolment.assessment import Assessment
 from civicid.enrolment.frames import Frame
 from civicid.enrolment.limits import AttemptLimiter, Limit
 from civicid.enrolment.service import check_frame_limits
-from civicid.face.challenge import Action, Challenge, new_challenge, parse_actions
+from civicid.face.challenge import Action, Challenge, new_challenge, parse_script
 from civicid.identity.service import CitizenService
 from civicid.ids import parse_id_number
 from civicid.partners.credentials import hash_secret, new_client_id, new_secret, secret_matches
@@ -64,6 +64,7 @@ class OpenedVerification:
     citizen_id: str | None = field(repr=False)
     actions: tuple[Action, ...]
     reference: bytes = field(repr=False)
+    prompts_ms: tuple[int, ...] | None = None
 
 
 class PartnerService:
@@ -105,10 +106,10 @@ class PartnerService:
     def new_challenge(self, partner: Partner) -> tuple[str, Challenge]:
         self._limiter.hit_all(self._per_minute(partner))
         challenge = new_challenge(self._rt.random, now=self._rt.clock.now(),
-                                  ttl_s=self._rt.settings.enrolment_ttl_s)
+                                  ttl_s=self._rt.settings.enrolment_ttl_s, pinned=self._rt.settings.test_challenge)
         challenge_id = str(uuid.uuid4())
         self._session.add(VerificationChallenge(id=challenge_id, partner_id=partner.id,
-                                                actions=",".join(challenge.actions), nonce=challenge.nonce,
+                                                actions=challenge.script, nonce=challenge.nonce,
                                                 expires_at=challenge.expires_at, used=False))
         return challenge_id, challenge
 
@@ -124,7 +125,7 @@ class PartnerService:
             self._limiter.hit_all(self._per_minute(partner), Limit(
                 "verify_id", number, self._rt.settings.partner_requests_per_id_per_hour, timedelta(hours=1),
                 PartnerRateLimited))
-            actions = self._take_challenge(partner, challenge_id[:36], now=now)
+            actions, prompts = self._take_challenge(partner, challenge_id[:36], now=now)
         except (PartnerRateLimited, ChallengeInvalid) as refused:
             if citizen is not None:
                 self._rt.access_log(self._session).record(
@@ -137,14 +138,14 @@ class PartnerService:
         if record is None or record.status != "active" or normalise_name(name) != normalise_name(record.name):
             return self._record(partner.id, partner.name, citizen_id, "not_found_or_mismatch",
                                 ("registry.not_found_or_mismatch",))
-        return OpenedVerification(partner.id, partner.name, citizen_id, actions, record.photo)
+        return OpenedVerification(partner.id, partner.name, citizen_id, actions, record.photo, prompts)
 
     def close_verification(self, opened: OpenedVerification, assessment: Assessment) -> VerificationResult:
         """Record the face work's answer (and show it in the citizen's history)."""
         result = {"match": "match", "no_match": "no_match"}.get(assessment.outcome, "liveness_failed")
         return self._record(opened.partner_id, opened.partner_name, opened.citizen_id, result, assessment.reasons)
 
-    def _take_challenge(self, partner: Partner, challenge_id: str, *, now) -> tuple[Action, ...]:
+    def _take_challenge(self, partner: Partner, challenge_id: str, *, now) -> tuple[tuple[Action, ...], tuple[int, ...] | None]:
         """Single use: one UPDATE ... RETURNING takes it, so of two concurrent requests one wins."""
         table = VerificationChallenge.__table__
         actions = self._session.execute(
@@ -153,7 +154,7 @@ class PartnerService:
             .values(used=True).returning(table.c.actions)).scalar_one_or_none()
         if actions is None:
             raise ChallengeInvalid()
-        return parse_actions(actions)
+        return parse_script(actions)
 
     def _record(self, partner_id: str, partner_name: str, citizen_id: str | None, result: str,
                 reasons: tuple[str, ...]) -> VerificationResult:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from civicid.enrolment.assessment import LiveCheck
 from civicid.enrolment.frames import Frame
 from civicid.partners.service import PartnerService, VerificationResult
 from civicid.runtime import Runtime
@@ -32,7 +31,7 @@ def verify(runtime: Runtime, *, partner_id: str, challenge_id: str, id_number: s
                                            frames=frames)
     if isinstance(opened, VerificationResult):
         return opened
-    assessment = LiveCheck.from_settings(runtime.face_engine, runtime.settings).assess(
-        frames, actions=opened.actions, reference=opened.reference)
+    assessment = runtime.live_check().assess(frames, actions=opened.actions, reference=opened.reference,
+                                             prompts_ms=opened.prompts_ms)
     with runtime.transaction() as session:
         return PartnerService(runtime, session).close_verification(opened, assessment)
