@@ -6,7 +6,8 @@ import logging
 
 import typer
 
-from civicid.cli import audit, clients, demo_rp, enrol, face, keys, partners, registry, serve, staff, verify
+from civicid.cli import (audit, clients, demo_rp, enrol, face, keys, maintenance, partners, registry, serve, staff,
+                         verify)
 
 app = typer.Typer(
     name="civicid",
@@ -25,6 +26,7 @@ app.add_typer(clients.app, name="clients")
 app.add_typer(keys.app, name="keys")
 app.add_typer(audit.app, name="audit")
 app.add_typer(staff.app, name="staff")
+app.add_typer(maintenance.app, name="maintenance")
 
 
 @app.callback()

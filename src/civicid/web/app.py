@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 from civicid import __version__
 from civicid.audit.sequencer import LogSequencer
+from civicid.maintenance.periodic import Pruner
 from civicid.runtime import Runtime, build_runtime
 from civicid.settings import Settings
 from civicid.web.boundary import DEMO_RP_PATH, install_boundary
@@ -29,14 +30,18 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        sequencer = None
+        sequencer = pruner = None
         if getattr(app.state, "runtime", None) is None:
             app.state.runtime = build_runtime(settings)
             app.state.runtime.log_sequencing = "background"
             sequencer = LogSequencer(app.state.runtime, interval_s=settings.log_merge_delay_ms / 1000)
             sequencer.start()
+            pruner = Pruner(app.state.runtime, interval_s=settings.maintenance_prune_interval_s)
+            pruner.start()
         logging.getLogger("civicid").info("CivicID %s starting (%s)", __version__, settings.environment)
         yield
+        if pruner is not None:
+            pruner.stop()
         if sequencer is not None:
             sequencer.stop()
         if app.state.runtime.engine is not None:
