@@ -37,7 +37,9 @@ def test_recover_page_verifies_the_face_and_adds_a_passkey_on_a_new_device(brows
         else:
             pytest.fail("the server never drew a challenge the recording shows")
         page.wait_for_selector("#camera-step:not([hidden])")
-        page.wait_for_function("document.getElementById('preview').videoWidth > 0")
+        # not wait_for_function: it runs its predicate through eval(), which the pages' CSP refuses
+        page.locator("#preview").evaluate("""video => video.videoWidth > 0 || new Promise(resolve =>
+            video.addEventListener("loadedmetadata", () => resolve(true), {once: true}))""")
         shot(page, tmp_path, "recover_camera")
         with page.expect_response("**/api/v1/recovery/*/frames", timeout=240_000) as decided:
             page.click("#start-capture")
