@@ -11,10 +11,10 @@ from civicid.cli.output import EXIT_NEGATIVE, EXIT_OK, console, print_json, type
 from civicid.errors import CivicIDError
 from civicid.face.batch import read_limited
 from civicid.face.compare import compare
-from civicid.face.dlib_engine import DlibFaceEngine
 from civicid.face.errors import ImageUnreadable
 from civicid.face.models import Face
 from civicid.face.probe import encode_probe
+from civicid.runtime import service_engine
 from civicid.settings import Settings
 
 
@@ -25,10 +25,10 @@ def verify(
 ) -> None:
     """Compare two faces 1:1. Exit 0 = match, 1 = no match, 2 = error."""
     settings = Settings()
-    engine = DlibFaceEngine(detector=settings.face_detector, quality_policy=settings.quality_policy)
+    engine = service_engine(settings)
     with typed_errors(as_json):
         faces = [_encode(engine, path, side, settings) for side, path in (("left", left), ("right", right))]
-        result = compare(faces[0].embedding, faces[1].embedding, threshold=settings.face_threshold)
+        result = compare(faces[0].embedding, faces[1].embedding, threshold=settings.face_threshold or engine.threshold)
     sides = {side: _face_json(path, face) for side, path, face in zip(("left", "right"), (left, right), faces)}
     if as_json:
         print_json({"match": result.match, "distance": result.distance, "threshold": result.threshold,

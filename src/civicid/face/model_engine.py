@@ -50,6 +50,7 @@ class ModelFaceEngine:
         self.flip = model.flip if flip is None else flip
         self.quality_policy = quality_policy
         self._model_dir = model_dir
+        self.detector_options = detection
         self._detector = DlibFaceEngine.from_options(detection, quality_policy=quality_policy, load_encoder=False)
         self._network: Network | None = None
         self._lock = threading.Lock()

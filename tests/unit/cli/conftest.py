@@ -2,18 +2,20 @@ from __future__ import annotations
 
 import pytest
 
-from civicid.face.dlib_engine import DlibFaceEngine
+from civicid.face.interfaces import FaceEngine
+from civicid.runtime import service_engine
+from civicid.settings import Settings
 
 
 @pytest.fixture(scope="session")
-def shared_engine() -> DlibFaceEngine:
-    engine = DlibFaceEngine()
+def shared_engine() -> FaceEngine:
+    engine = service_engine(Settings())
     engine.load()
     return engine
 
 
 @pytest.fixture
-def loaded_engine(shared_engine: DlibFaceEngine, monkeypatch: pytest.MonkeyPatch) -> DlibFaceEngine:
+def loaded_engine(shared_engine: FaceEngine, monkeypatch: pytest.MonkeyPatch) -> FaceEngine:
     """Let commands reuse one loaded engine instead of loading the models per invocation."""
-    monkeypatch.setattr("civicid.cli.verify.DlibFaceEngine", lambda **options: shared_engine)
+    monkeypatch.setattr("civicid.cli.verify.service_engine", lambda settings: shared_engine)
     return shared_engine

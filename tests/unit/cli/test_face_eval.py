@@ -38,7 +38,7 @@ def tiny_dataset(lfw_dir: Path, tmp_path: Path) -> Path:
 
 
 def test_eval_writes_the_report_and_the_det_plot(loaded_engine, tiny_dataset: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("civicid.cli.face.DlibFaceEngine.from_options", lambda options, **kw: loaded_engine)
+    monkeypatch.setattr("civicid.cli.face.engine_factory", lambda name, **kw: lambda: loaded_engine)
     out = tmp_path / "out"
     result = CliRunner().invoke(app, ["face", "eval", str(tiny_dataset), "--out", str(out), "--json", "--workers", "1"])
     assert result.exit_code == 0, result.output

@@ -9,7 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 from civicid.cli.main import app
-from civicid.settings import DEFAULT_FACE_THRESHOLD
+from civicid.settings import Settings
+
+DEFAULT_FACE_THRESHOLD = Settings().threshold_of(Settings().face_engine)
 
 pytestmark = pytest.mark.data
 

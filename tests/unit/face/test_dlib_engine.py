@@ -37,7 +37,7 @@ def test_engine_implements_the_protocol_and_loads_nothing_at_construction() -> N
 def test_models_load_once_under_concurrent_first_use(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
 
-    def slow_load(files, *, cnn):
+    def slow_load(files, *, cnn, encoder=True):
         calls.append(cnn)
         time.sleep(0.05)
         return object()

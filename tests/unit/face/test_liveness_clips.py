@@ -11,6 +11,8 @@ image-left" is turn_right and "nose toward image-right" is turn_left.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,6 +20,7 @@ import pytest
 
 from civicid.face.challenge import Action
 from civicid.face.dlib_engine import DlibFaceEngine
+from civicid.enrolment.assessment import liveness_policy
 from civicid.runtime import service_engine
 from civicid.settings import Settings
 from civicid.face.liveness import (
@@ -34,7 +37,8 @@ pytestmark = pytest.mark.data
 
 B, L, R = Action.BLINK, Action.TURN_LEFT, Action.TURN_RIGHT
 EMBED_EVERY = 3
-POLICY = LivenessPolicy(min_embedded_fraction=0.25)
+# The service's identity limits scale with its engine's match threshold (liveness_policy).
+POLICY = replace(liveness_policy(service_engine(Settings()).threshold), min_embedded_fraction=0.25, min_embedded_frames=0)
 LIMITS = {"max_bytes": 10_000_000, "max_pixels": 10_000_000}
 
 LP = "genuine_selfie_blinks_lp_d13.mp4"

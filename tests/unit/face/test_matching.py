@@ -14,14 +14,21 @@ import numpy as np
 import pytest
 
 from civicid.face.batch import encode_files
-from civicid.face.dlib_engine import DlibFaceEngine
 from civicid.face.evaluation.metrics import pair_distances
-from civicid.settings import DEFAULT_FACE_THRESHOLD
+from civicid.face.engines import engine_factory
+from civicid.settings import Settings
 from tests.unit.face.conftest import LIMITS
 
 pytestmark = pytest.mark.data
 
 DOCUMENTED_GENUINE_MATCH_RATE = 0.70
+
+
+# Dataset photos: the service's engine with the CNN fallback a registry photo gets (eval's default).
+DEFAULT_ENGINE = engine_factory(Settings().face_engine, model_dir=Settings().resolved_model_dir)
+
+
+DEFAULT_FACE_THRESHOLD = Settings().threshold_of(Settings().face_engine)
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +37,8 @@ def pair_distances_and_labels(faces_dir: Path) -> tuple[np.ndarray, np.ndarray, 
         rows = list(csv.DictReader(handle))
     images = sorted({row[side] for row in rows for side in ("left", "right")})
     index = {name: i for i, name in enumerate(images)}
-    results = encode_files([faces_dir / name for name in images], engine_factory=DlibFaceEngine, workers=2, **LIMITS)
-    embeddings = np.array([r.embedding if r.ok else np.full(128, np.nan) for r in results])
+    results = encode_files([faces_dir / name for name in images], engine_factory=DEFAULT_ENGINE, workers=2, **LIMITS)
+    embeddings = np.array([r.embedding if r.ok else np.full(len(results[0].embedding), np.nan) for r in results])
     left = np.array([index[row["left"]] for row in rows])
     right = np.array([index[row["right"]] for row in rows])
     same = np.array([row["same"] == "1" for row in rows])
