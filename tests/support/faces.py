@@ -21,6 +21,8 @@ class CachingEngine:
     def __init__(self, engine: DlibFaceEngine) -> None:
         self._engine = engine
         self.name = engine.name
+        self.threshold = engine.threshold
+        self._near: dict[tuple[str, object], tuple[Face, ...]] = {}
         self._detected: dict[str, tuple[Face, ...]] = {}
         self._embedded: dict[tuple[str, tuple], tuple[Face, ...]] = {}
 
@@ -29,6 +31,12 @@ class CachingEngine:
         if key not in self._detected:
             self._detected[key] = self._engine.detect(image)
         return self._detected[key]
+
+    def detect_near(self, image: DecodedImage, near, *, face_px: int = 100) -> tuple[Face, ...]:
+        key = (_key(image), near)
+        if key not in self._near:
+            self._near[key] = self._engine.detect_near(image, near, face_px=face_px)
+        return self._near[key]
 
     def embed(self, image: DecodedImage, faces: Sequence[Face]) -> tuple[Face, ...]:
         key = (_key(image), tuple(face.box for face in faces))

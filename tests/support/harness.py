@@ -8,7 +8,6 @@ from datetime import date, datetime, timezone
 from fastapi.testclient import TestClient
 
 from civicid.clock import FixedClock
-from civicid.face.challenge import new_challenge
 from civicid.registry.demo import DemoRegistry
 from civicid.registry.interfaces import RegistryRecord
 from civicid.runtime import build_runtime
@@ -20,21 +19,15 @@ NOW = datetime(2026, 11, 2, 10, 0, tzinfo=timezone.utc)
 CLM = "genuine_webcam_blink_turn_clm.mp4"  # turns at 0.5–1.2 s (nose to image-left) and 1.9–2.4 s
 
 
-def seed_for(*actions: str) -> int:
-    """A seed whose first challenge is ``actions``: the server still draws the challenge, with
-    randomness the test has pinned."""
-    for seed in range(100_000):
-        challenge = new_challenge(random.Random(seed), now=NOW)
-        if tuple(challenge.actions) == actions:
-            return seed
-    raise AssertionError(f"no seed gives {actions}")
-
-
 class Harness:
-    def __init__(self, session_factory, engine, tmp_path, *, seed: int = 0, **settings) -> None:
+    def __init__(self, session_factory, engine, tmp_path, *, seed: int = 0, challenge: str | None = None,
+                 **settings) -> None:
+        """``challenge`` pins the liveness challenge (CIVICID_TEST_CHALLENGE, test environment
+        only) so that a recorded clip can answer it; otherwise it is drawn from ``seed``."""
         self.clock = FixedClock(NOW)
         self.keys = FakeKeyProvider()
-        self.settings = Settings(home=tmp_path, enrolment_min_response_s=0, **settings)
+        self.settings = Settings(home=tmp_path, enrolment_min_response_s=0, environment="test",
+                                 test_challenge=challenge, **settings)
         self.runtime = build_runtime(self.settings, sessions=session_factory, keys=self.keys, clock=self.clock,
                                      face_engine=engine, rng=random.Random(seed))
         self.client = TestClient(create_app(self.settings, runtime=self.runtime))

@@ -60,7 +60,6 @@ class RecoveryService(EnrolmentService):
         if citizen is None:
             raise NotEnrolled()
 
-        self._check_limits(number, client)  # counted until it succeeds, as for enrolment
         challenge = self._new_challenge(now, actions)
         session_id = str(uuid.uuid4())
         self._session.add(RecoverySession(id=session_id, citizen_id=citizen.id, actions=challenge.script,

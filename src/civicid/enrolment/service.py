@@ -82,7 +82,6 @@ class EnrolmentService:
         if CitizenService(self._session, self._vault, self._rt.clock).find_by_id_number(number) is not None:
             raise AlreadyEnrolled()
 
-        self._check_limits(number, client)  # counted until it succeeds: abandoned sessions count
         challenge = self._new_challenge(now, actions)
         session_id = str(uuid.uuid4())
         owner = f"enrolment:{session_id}"

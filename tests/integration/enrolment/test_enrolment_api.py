@@ -8,7 +8,7 @@ from civicid.enrolment.frames import Frame
 from civicid.enrolment.models import Attempt, EnrolmentSession
 from civicid.identity.models import Citizen
 from tests.conftest import require_data
-from tests.support.harness import CLM, seed_for
+from tests.support.harness import CLM
 from tests.support.clips import clip_frames, still
 
 ID_NUMBER = "11010519900307005X"  # valid GB 11643 (check digit X); born 1990-03-07, male
@@ -20,7 +20,7 @@ def _clm():
 
 
 def test_genuine_clip_enrols_and_leaves_only_ciphertext(harness_factory, session_factory):
-    h = harness_factory(seed=seed_for("turn_right", "turn_left"))
+    h = harness_factory(challenge="turn_right,turn_left")
     h.add_person(id_number=ID_NUMBER, name=NAME, photo=still(_clm(), 3.0))
 
     started = h.client.post("/api/v1/enrolments", json={"id_number": ID_NUMBER, "name": " li  MING "})
@@ -55,7 +55,7 @@ def test_invalid_number_is_a_typed_error(harness_factory):
 
 
 def test_clip_without_the_challenged_action_is_rejected_and_counted(harness_factory, session_factory):
-    h = harness_factory(seed=seed_for("turn_right", "turn_left"))
+    h = harness_factory(challenge="turn_right,turn_left")
     h.add_person(id_number=ID_NUMBER, name=NAME, photo=still(_clm(), 0.1))
     session_id = h.client.post("/api/v1/enrolments", json={"id_number": ID_NUMBER, "name": NAME}).json()["session_id"]
     body = h.post_frames(f"/api/v1/enrolments/{session_id}/frames", clip_frames(_clm(), 2.9, 5.5)).json()
@@ -68,7 +68,7 @@ def test_clip_without_the_challenged_action_is_rejected_and_counted(harness_fact
 
 
 def test_a_still_photo_repeated_as_every_frame_fails_liveness(harness_factory):
-    h = harness_factory(seed=seed_for("turn_right", "turn_left"))
+    h = harness_factory(challenge="turn_right,turn_left")
     h.add_person(id_number=ID_NUMBER, name=NAME, photo=still(_clm(), 3.0))
     session_id = h.client.post("/api/v1/enrolments", json={"id_number": ID_NUMBER, "name": NAME}).json()["session_id"]
     photo = still(_clm(), 0.1)
@@ -79,7 +79,7 @@ def test_a_still_photo_repeated_as_every_frame_fails_liveness(harness_factory):
 
 
 def test_another_persons_registry_photo_does_not_match(harness_factory, faces_dir):
-    h = harness_factory(seed=seed_for("turn_right", "turn_left"))
+    h = harness_factory(challenge="turn_right,turn_left")
     other = sorted((faces_dir / "images" / "obama").iterdir())[0].read_bytes()
     h.add_person(id_number=ID_NUMBER, name=NAME, photo=other)
     session_id = h.client.post("/api/v1/enrolments", json={"id_number": ID_NUMBER, "name": NAME}).json()["session_id"]

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from civicid.partners.service import PartnerService
 from tests.conftest import require_data
 from tests.support.clips import clip_frames, still
-from tests.support.harness import CLM, Harness, make_citizen, seed_for
+from tests.support.harness import CLM, Harness, make_citizen
 
 ID_NUMBER, NAME = "11010519900307005X", "Li Ming"
 
@@ -42,6 +42,7 @@ class WatchingEngine:
     def __init__(self, engine, database: sa.Engine) -> None:
         self._engine, self._database = engine, database
         self.name = engine.name
+        self.threshold = engine.threshold
         self.open_while_working: list[int] = []
 
     def detect(self, image):
@@ -55,7 +56,7 @@ class WatchingEngine:
 @pytest.fixture
 def watched(session_factory, shared_face_engine, real_engine, tmp_path):
     engine = WatchingEngine(shared_face_engine, real_engine)
-    harness = Harness(session_factory, engine, tmp_path, seed=seed_for("turn_right", "turn_left"))
+    harness = Harness(session_factory, engine, tmp_path, challenge="turn_right,turn_left")
     harness.watcher = engine
     harness.clip = require_data("videos", CLM)
     with harness.runtime.transaction() as session:

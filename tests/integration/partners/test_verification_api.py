@@ -10,14 +10,14 @@ from civicid.partners.models import Partner, Verification
 from civicid.partners.service import PartnerService
 from tests.conftest import require_data
 from tests.support.clips import clip_frames, still
-from tests.support.harness import CLM, make_citizen, seed_for
+from tests.support.harness import CLM, make_citizen
 
 ID_NUMBER, NAME = "11010519900307005X", "Li Ming"
 
 
 @pytest.fixture
 def h(harness_factory):
-    harness = harness_factory(seed=seed_for("turn_right", "turn_left"), partner_requests_per_id_per_hour=3)
+    harness = harness_factory(challenge="turn_right,turn_left", partner_requests_per_id_per_hour=3)
     harness.clip = require_data("videos", CLM)
     with harness.runtime.transaction() as session:
         partner = PartnerService(harness.runtime, session).register("Example Mobile")

@@ -9,7 +9,7 @@ from civicid.enrolment.models import Attempt
 from civicid.enrolment.recovery import RecoverySession
 from tests.conftest import require_data
 from tests.support.clips import clip_frames, still
-from tests.support.harness import CLM, make_citizen, seed_for
+from tests.support.harness import CLM, make_citizen
 from tests.support.softauthn import SoftAuthenticator
 
 ID_NUMBER = "11010519900307005X"
@@ -18,7 +18,7 @@ NAME = "Li Ming"
 
 def test_recovery_by_face_then_a_new_passkey(harness_factory, session_factory):
     clip = require_data("videos", CLM)
-    h = harness_factory(seed=seed_for("turn_right", "turn_left"))
+    h = harness_factory(challenge="turn_right,turn_left")
     h.add_person(id_number=ID_NUMBER, name=NAME, photo=still(clip, 3.0))
     make_citizen(h, id_number=ID_NUMBER, name=NAME)
 
@@ -42,7 +42,7 @@ def test_recovery_by_face_then_a_new_passkey(harness_factory, session_factory):
 
 def test_recovery_refuses_strangers_and_counts_failed_faces(harness_factory, session_factory):
     clip = require_data("videos", CLM)
-    h = harness_factory(seed=seed_for("turn_right", "turn_left"))
+    h = harness_factory(challenge="turn_right,turn_left")
     h.add_person(id_number=ID_NUMBER, name=NAME, photo=still(clip, 3.0))
 
     not_enrolled = h.client.post("/api/v1/recovery", json={"id_number": ID_NUMBER, "name": NAME})
