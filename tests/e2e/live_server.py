@@ -54,7 +54,9 @@ class LiveServer:
         if self.database_url:
             env["CIVICID_DATABASE_URL"] = self.database_url
         return {**env, "CIVICID_HOME": str(self.home), "CIVICID_PUBLIC_URL": self.url, "CIVICID_ENVIRONMENT": "test",
-                "CIVICID_DEMO": "true", "CIVICID_ENROLMENT_MIN_RESPONSE_S": "0", "CIVICID_FACE_WORKERS": "1"}
+                "CIVICID_DEMO": "true", "CIVICID_ENROLMENT_MIN_RESPONSE_S": "0", "CIVICID_FACE_WORKERS": "1",
+                # The fake camera plays a recording, which cannot follow live prompts: pin what it shows.
+                "CIVICID_TEST_CHALLENGE": "turn_right,turn_left"}
 
     def settings(self):
         from civicid.settings import Settings

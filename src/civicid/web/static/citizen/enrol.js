@@ -59,7 +59,7 @@
   startButton.addEventListener("click", async () => {
     startButton.disabled = true;
     try {
-      const captured = await capture(started.challenge.actions, started.upload.max_frames);
+      const captured = await capture(started.challenge, started.upload.max_frames);
       CivicID.say(status, "Checking…");
       const body = new FormData();
       captured.blobs.forEach((blob, i) => body.append("frames", blob, `frame-${i}.jpg`));
@@ -103,8 +103,17 @@
 
   // Frames at >= 15 fps (at most maxFrames over the whole capture), drawn unmirrored from the
   // video element (the preview is mirrored by CSS only), encoded as JPEG.
-  function capture(actions, maxFrames) {
-    const duration = LEAD_MS + actions.length * PER_ACTION_MS;
+  // The server's prompt times (ms from the start of the capture) when it sent them; a pinned
+  // test challenge has none, and the page then paces the prompts itself.
+  function schedule(challenge) {
+    if (challenge.prompts_ms) return { prompts: challenge.prompts_ms, duration: challenge.capture_ms };
+    const prompts = challenge.actions.map((_, i) => LEAD_MS + i * PER_ACTION_MS);
+    return { prompts, duration: LEAD_MS + challenge.actions.length * PER_ACTION_MS };
+  }
+
+  function capture(challenge, maxFrames) {
+    const actions = challenge.actions;
+    const { prompts, duration } = schedule(challenge);
     const interval = Math.max(1000 / 20, duration / Math.min(maxFrames, 150));
     const canvas = document.createElement("canvas");
     const scale = Math.min(1, 640 / (video.videoWidth || 640));
@@ -117,8 +126,8 @@
     return new Promise((resolve, reject) => {
       const timer = setInterval(() => {
         const elapsed = performance.now() - t0;
-        const slot = Math.floor((elapsed - LEAD_MS) / PER_ACTION_MS);
-        prompt.textContent = elapsed < LEAD_MS ? "Look at the camera" : (ACTIONS[actions[slot]] || "");
+        const slot = prompts.filter((at) => at <= elapsed).length - 1;
+        prompt.textContent = slot < 0 ? "Look at the camera" : (ACTIONS[actions[slot]] || "");
         const t = Math.round(elapsed);
         if (elapsed >= duration || pending.length >= maxFrames) {
           clearInterval(timer);
