@@ -197,9 +197,11 @@ def run(*, signins: int, hours: float, prune_every_min: float | None, database: 
         samples.append({"simulated_h": round((load.clock.now() - START).total_seconds() / 3600, 2), **load.sizes()})
     finally:
         load.close()
-    return {"seconds": round(time.perf_counter() - started, 1), "samples": samples,
-            "prune_pass_ms": {"count": len(prune_ms), "p50": round(statistics.median(prune_ms), 2) if prune_ms else None,
-                              "p95": round(sorted(prune_ms)[int(0.95 * (len(prune_ms) - 1))], 2) if prune_ms else None}}
+    passes = {"count": len(prune_ms)}
+    if prune_ms:
+        passes.update(p50=round(statistics.median(prune_ms), 2),
+                      p95=round(sorted(prune_ms)[int(0.95 * (len(prune_ms) - 1))], 2))
+    return {"seconds": round(time.perf_counter() - started, 1), "samples": samples, "prune_pass_ms": passes}
 
 
 def levelled_off(samples: list[dict], *, slack: dict[str, float]) -> dict[str, bool]:

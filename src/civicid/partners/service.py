@@ -145,7 +145,8 @@ class PartnerService:
         result = {"match": "match", "no_match": "no_match"}.get(assessment.outcome, "liveness_failed")
         return self._record(opened.partner_id, opened.partner_name, opened.citizen_id, result, assessment.reasons)
 
-    def _take_challenge(self, partner: Partner, challenge_id: str, *, now) -> tuple[tuple[Action, ...], tuple[int, ...] | None]:
+    def _take_challenge(self, partner: Partner, challenge_id: str, *,
+                        now) -> tuple[tuple[Action, ...], tuple[int, ...] | None]:
         """Single use: one UPDATE ... RETURNING takes it, so of two concurrent requests one wins."""
         table = VerificationChallenge.__table__
         actions = self._session.execute(

@@ -31,7 +31,8 @@ def test_counted_attempts_survive_the_upgrade_and_still_lock(engine):
     upgrade(engine, "0005")
     limiter = AttemptLimiter(None, FixedClock(AT), key=KEY)
     enrol_key, official_key = limiter.key_for("enrol_id", "110105199003070050"), limiter.key_for("official_read", "s1")
-    old = sa.table("attempts", sa.column("scope"), sa.column("key"), sa.column("failed"), sa.column("at", UTCDateTime()))
+    old = sa.table("attempts", sa.column("scope"), sa.column("key"), sa.column("failed"),
+                   sa.column("at", UTCDateTime()))
     rows = ([{"scope": "enrol_id", "key": enrol_key, "failed": True, "at": AT + timedelta(seconds=i)} for i in range(5)]
             + [{"scope": "enrol_id", "key": enrol_key, "failed": False, "at": AT}]  # a success: never counted
             + [{"scope": "official_read", "key": official_key, "failed": False, "at": AT}])  # reads count
