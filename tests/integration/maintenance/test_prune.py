@@ -187,3 +187,27 @@ def test_the_cli_prunes_and_reports(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["pruned"]["citizen_sessions"] == 1 and report["total"] == 1
+
+
+def test_the_server_starts_its_pruner_in_the_lifespan(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from civicid.runtime import build_runtime
+    from civicid.settings import Settings
+    from civicid.web.app import create_app
+
+    settings = Settings(home=tmp_path, maintenance_prune_interval_s=0.1, demo=False)
+    runtime = build_runtime(settings)
+    with runtime.transaction() as session:
+        SignInSessions(session, runtime.clock).create("c-1", amr=("hwk",), acr="a", ttl=timedelta(seconds=-1))
+
+    def left() -> int:
+        with runtime.transaction() as session:
+            return table_sizes(session)["citizen_sessions"]
+
+    with TestClient(create_app(settings)):  # the lifespan builds its own runtime, as `civicid serve` does
+        deadline = time.monotonic() + 10
+        while left() and time.monotonic() < deadline:
+            time.sleep(0.05)
+    runtime.engine.dispose()
+    assert left() == 0
