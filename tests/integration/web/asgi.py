@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import threading
 import json
 import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
 from fastapi.routing import iter_route_contexts
+from tests.support.aio import run_sync
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -56,21 +55,7 @@ def call(app, method: str, path: str, *, headers: Iterable[tuple[str, str]] = ()
         elif message["type"] == "http.response.body":
             reply.body += message.get("body", b"")
 
-    # A thread of its own: another test in this process (Playwright's sync API) may have left an
-    # event loop running in this thread, where asyncio.run refuses to start.
-    failure: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            asyncio.run(app(scope, receive, send))
-        except BaseException as exc:  # re-raised in the test's thread
-            failure.append(exc)
-
-    worker = threading.Thread(target=run)
-    worker.start()
-    worker.join()
-    if failure:
-        raise failure[0]
+    run_sync(app(scope, receive, send))
     return reply
 
 

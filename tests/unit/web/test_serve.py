@@ -3,7 +3,6 @@ and only with --proxy-headers (uvicorn alone trusts any loopback peer)."""
 
 from __future__ import annotations
 
-import asyncio
 from types import SimpleNamespace
 
 import pytest
@@ -11,6 +10,7 @@ import uvicorn
 from typer.testing import CliRunner
 
 from civicid.cli.main import app as cli
+from tests.support.aio import run_sync
 
 FORWARDED_FOR = "198.51.100.9"
 
@@ -28,7 +28,7 @@ def client_seen(options: dict, peer: str) -> str:
     config.load()
     scope = {"type": "http", "client": (peer, 40000), "scheme": "http", "headers": [
         (b"x-forwarded-for", FORWARDED_FOR.encode()), (b"x-forwarded-proto", b"https")]}
-    asyncio.run(config.loaded_app(scope, None, None))
+    run_sync(config.loaded_app(scope, None, None))
     return seen["client"]
 
 
