@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     enrolment_max_total_bytes: int = Field(20 * 1024 * 1024, ge=1024)
     enrolment_failures_per_id_per_day: int = Field(5, ge=1)
     enrolment_failures_per_client_per_hour: int = Field(5, ge=1)
+    enrolment_starts_per_client_per_hour: int = Field(20, ge=1)
     partner_requests_per_minute: int = Field(60, ge=1)
     partner_requests_per_id_per_hour: int = Field(10, ge=1)
     official_reads_per_hour: int = Field(10, ge=1)

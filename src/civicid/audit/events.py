@@ -59,6 +59,8 @@ class EventTag(StrEnum):
     CITIZEN_SELF_PASSKEY_ADDED = "citizen:self:passkey_added"
     SYSTEM_CITIZEN_ENROLLED = "system:citizen:enrolled"
     SYSTEM_CITIZEN_ENROLMENT_FAILED = "system:citizen:enrolment_failed"
+    SYSTEM_CITIZEN_RECOVERED = "system:citizen:recovered"
+    SYSTEM_CITIZEN_RECOVERY_FAILED = "system:citizen:recovery_failed"
 
     @property
     def source(self) -> str:

@@ -32,7 +32,7 @@ def enrol(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Enrol a citizen. Exit 0 = enrolled, 1 = rejected, 2 = error."""
-    from civicid.enrolment.service import EnrolmentService
+    from civicid.enrolment.service import EnrolmentService, decide_session
     with typed_errors(as_json):
         if (frames_dir is None) == (video is None):
             raise InvalidInput("Give exactly one of --frames DIR or --video FILE.")
@@ -46,8 +46,7 @@ def enrol(
             console.print("Challenge: " + ", ".join(started.challenge.actions))
             if started.challenge.prompts_ms is None:
                 console.print("Prompt timing is not checked: the actions are pinned (--actions), so only their order is.")
-        with runtime.transaction() as session:
-            decision = EnrolmentService(runtime, session).submit(started.session_id, frames, client=client)
+        decision = decide_session(runtime, EnrolmentService, started.session_id, frames, client=client)
     result = {"decision": decision.decision, "reasons": list(decision.reasons), "frames": len(frames),
               "challenge": list(started.challenge.actions),
               "prompt_timing_checked": started.challenge.prompts_ms is not None}

@@ -12,6 +12,7 @@ from civicid.errors import CivicIDError
 from civicid.face.batch import read_limited
 from civicid.face.compare import compare
 from civicid.face.errors import ImageUnreadable
+from civicid.face.interfaces import FaceEngine
 from civicid.face.models import Face
 from civicid.face.probe import encode_probe
 from civicid.runtime import service_engine
@@ -47,7 +48,7 @@ def verify(
     raise typer.Exit(EXIT_OK if result.match else EXIT_NEGATIVE)
 
 
-def _encode(engine: DlibFaceEngine, path: Path, side: str, settings: Settings) -> Face:
+def _encode(engine: FaceEngine, path: Path, side: str, settings: Settings) -> Face:
     try:
         data = read_limited(path, max_bytes=settings.image_max_bytes)
     except OSError as exc:

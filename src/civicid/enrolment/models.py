@@ -23,6 +23,9 @@ class EnrolmentSession(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     state: Mapped[str] = mapped_column(sa.String(16), default="open")
+    # The failed attempt this session counts against the ID number's and the client's budgets
+    # until it succeeds (an abandoned session stays counted): limits.Hit.attempt_ids, comma-separated.
+    attempt_ids: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
 
 
 class Attempt(Base):

@@ -24,7 +24,8 @@ from civicid.db import Base, UTCDateTime
 from civicid.enrolment.assessment import Assessment
 from civicid.enrolment.frames import Frame
 from civicid.enrolment.recovery_errors import NotEnrolled, RecoveryExpired, RecoveryNotFound
-from civicid.enrolment.service import EnrolmentService, StartedEnrolment, check_frame_limits
+from civicid.audit.events import EventTag
+from civicid.enrolment.service import EnrolmentService, OpenedSession, StartedEnrolment, check_frame_limits
 from civicid.face.challenge import parse_script
 from civicid.identity.errors import CitizenNotFound
 from civicid.identity.service import CitizenService
@@ -39,6 +40,7 @@ class RecoverySession(Base):
     nonce: Mapped[str] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempt_ids: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +49,7 @@ class RecoveryDecision:
     reasons: tuple[str, ...]
     citizen_id: str | None = field(default=None, repr=False)
     assessment: Assessment | None = field(default=None, repr=False)
+    session_token: str | None = field(default=None, repr=False)
 
 
 class RecoveryService(EnrolmentService):
@@ -59,14 +62,16 @@ class RecoveryService(EnrolmentService):
         citizen = CitizenService(self._session, self._vault, self._rt.clock).find_by_id_number(number)
         if citizen is None:
             raise NotEnrolled()
+        attempt = self._session_attempt(number, client)
 
         challenge = self._new_challenge(now, actions)
         session_id = str(uuid.uuid4())
         self._session.add(RecoverySession(id=session_id, citizen_id=citizen.id, actions=challenge.script,
-                                          nonce=challenge.nonce, created_at=now, expires_at=challenge.expires_at))
+                                          nonce=challenge.nonce, created_at=now, expires_at=challenge.expires_at,
+                                          attempt_ids=attempt))
         return StartedEnrolment(session_id, challenge)
 
-    def submit(self, session_id: str, frames: Sequence[Frame], *, client: str) -> RecoveryDecision:
+    def open(self, session_id: str, frames: Sequence[Frame]) -> OpenedSession | RecoveryDecision:
         row = self._session.get(RecoverySession, session_id, with_for_update=True)
         if row is None:
             raise RecoveryNotFound()
@@ -78,20 +83,28 @@ class RecoveryService(EnrolmentService):
             number = citizens.profile(citizens.get(row.citizen_id)).id_number
         except CitizenNotFound:
             raise RecoveryNotFound() from None
-        self._check_limits(number, client)
         check_frame_limits(frames, settings=self._rt.settings)
-
         record = self._rt.registry(self._session).lookup(number)
         if record is None or record.status != "active":
-            self._count_failure(number, client)
             return RecoveryDecision("rejected", ("registry.not_active",))
         actions, prompts = parse_script(row.actions)
-        assessment = self._rt.live_check().assess(frames, actions=actions, reference=record.photo, prompts_ms=prompts)
+        return OpenedSession(number, record, actions, prompts, row.attempt_ids, citizen_id=row.citizen_id)
+
+    def close(self, opened: OpenedSession, assessment: Assessment, *, sign_in: bool) -> RecoveryDecision:
+        """Both outcomes are in the citizen's history: a recovery grants a session that may add a
+        passkey, and a failed one is someone trying to take over the identity."""
+        log = self._rt.access_log(self._session)
         if assessment.outcome != "match":
-            self._count_failure(number, client)
+            log.record(EventTag.SYSTEM_CITIZEN_RECOVERY_FAILED, actor="system", citizen_id=opened.citizen_id,
+                       purpose=f"account recovery by face refused ({', '.join(assessment.reasons)})")
             return RecoveryDecision("rejected", assessment.reasons, assessment=assessment)
-        self._limiter.record("enrol_id", number, failed=False)
-        return RecoveryDecision("recovered", assessment.reasons, citizen_id=row.citizen_id, assessment=assessment)
+        self._release(opened.attempt)
+        log.record(EventTag.SYSTEM_CITIZEN_RECOVERED, actor="system", citizen_id=opened.citizen_id,
+                   purpose=f"account recovery: registry photo 1:1 match (distance {assessment.distance:.3f}), "
+                           "liveness; a new passkey may be registered")
+        token = self._face_session(opened.citizen_id) if sign_in else None
+        return RecoveryDecision("recovered", assessment.reasons, citizen_id=opened.citizen_id, assessment=assessment,
+                                session_token=token)
 
     def _delete(self, row: RecoverySession) -> None:
         self._session.execute(sa.delete(RecoverySession).where(RecoverySession.id == row.id))

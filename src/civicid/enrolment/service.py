@@ -19,10 +19,11 @@ from civicid.audit.events import EventTag
 from civicid.enrolment.assessment import Assessment
 from civicid.enrolment.errors import AlreadyEnrolled, FramesInvalid, NotFoundOrMismatch, SessionExpired, SessionNotFound
 from civicid.enrolment.frames import Frame
-from civicid.enrolment.limits import AttemptLimiter
+from civicid.enrolment.limits import AttemptLimiter, Hit
 from civicid.enrolment.models import EnrolmentSession
-from civicid.face.challenge import Challenge, new_challenge, parse_script
+from civicid.face.challenge import Action, Challenge, new_challenge, parse_script
 from civicid.identity.service import CitizenService
+from civicid.identity.sessions import SignInSessions
 from civicid.ids import parse_id_number
 from civicid.registry.interfaces import RegistryRecord
 from civicid.registry.names import normalise_name
@@ -31,6 +32,7 @@ from civicid.runtime import Runtime
 TABLE = EnrolmentSession.__tablename__
 RATE_LIMIT_PURPOSE = "rate_limit.attempts"
 VERIFICATION_METHOD = "face-liveness"
+FACE_AMR = ("face", "user")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +48,35 @@ class EnrolmentDecision:
     network_id: str | None = None
     citizen_id: str | None = field(default=None, repr=False)
     assessment: Assessment | None = field(default=None, repr=False)
+    session_token: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class OpenedSession:
+    """What the face work of a taken session needs; nothing of it stays in the database."""
+
+    number: str = field(repr=False)
+    record: RegistryRecord = field(repr=False)
+    actions: tuple[Action, ...]
+    prompts_ms: tuple[int, ...] | None
+    attempt: str | None
+    citizen_id: str | None = field(default=None, repr=False)
+
+
+def decide_session(runtime: Runtime, service: type["EnrolmentService"], session_id: str, frames: Sequence[Frame],
+                  *, client: str, sign_in: bool = False):
+    """One decision as three units of work: take the session; the face work with no transaction
+    open (it takes seconds, and would hold SQLite's write lock or PostgreSQL's row locks); record
+    the outcome. ``service`` is EnrolmentService or RecoveryService. Blocking: call it from a
+    worker thread."""
+    with runtime.transaction() as session:
+        opened = service(runtime, session).open(session_id, frames)
+    if not isinstance(opened, OpenedSession):
+        return opened
+    assessment = runtime.live_check().assess(frames, actions=opened.actions, reference=opened.record.photo,
+                                             prompts_ms=opened.prompts_ms)
+    with runtime.transaction() as session:
+        return service(runtime, session).close(opened, assessment, sign_in=sign_in)
 
 
 class ResponseFloor:
@@ -76,11 +107,12 @@ class EnrolmentService:
 
     # --- step 1 ------------------------------------------------------------------------------
     def start(self, *, id_number: str, name: str, client: str, actions: str | None = None) -> StartedEnrolment:
-        settings, now = self._rt.settings, self._rt.clock.now()
+        now = self._rt.clock.now()
         self._purge_expired(now)
         number, _ = self._claimed_record(id_number, name, client)
         if CitizenService(self._session, self._vault, self._rt.clock).find_by_id_number(number) is not None:
             raise AlreadyEnrolled()
+        attempt = self._session_attempt(number, client)
 
         challenge = self._new_challenge(now, actions)
         session_id = str(uuid.uuid4())
@@ -92,44 +124,67 @@ class EnrolmentService:
             id_number_index=self._vault.id_number_index(number),
             client_key=self._limiter.key_for("enrol_client", client),
             actions=challenge.script, nonce=challenge.nonce,
-            created_at=now, expires_at=challenge.expires_at, state="open",
+            created_at=now, expires_at=challenge.expires_at, state="open", attempt_ids=attempt,
         ))
         return StartedEnrolment(session_id, challenge)
 
-    # --- step 2 ------------------------------------------------------------------------------
-    def submit(self, session_id: str, frames: Sequence[Frame], *, client: str) -> EnrolmentDecision:
+    # --- step 2: take the session (a short unit of work) ----------------------------------------
+    def open(self, session_id: str, frames: Sequence[Frame]) -> "OpenedSession | EnrolmentDecision":
+        """Use up the session and read what the face work needs; one submission per challenge."""
         row = self._session.get(EnrolmentSession, session_id, with_for_update=True)
         if row is None:
             raise SessionNotFound()
-        now = self._rt.clock.now()
         owner = f"enrolment:{session_id}"
-        if row.state != "open" or now >= row.expires_at:
+        if row.state != "open" or self._rt.clock.now() >= row.expires_at:
             self._end(row)
             raise SessionExpired()
-        number = self._vault.open_text(owner, row.id_number_ct, table=TABLE, column="id_number", row_id=session_id)
-        self._check_limits(number, client)
         check_frame_limits(frames, settings=self._rt.settings)
-
+        number = self._vault.open_text(owner, row.id_number_ct, table=TABLE, column="id_number", row_id=session_id)
+        self._end(row)
         record = self._rt.registry(self._session).lookup(number)
         if record is None or record.status != "active":
-            self._end(row)
-            self._count_failure(number, client)
             return EnrolmentDecision("rejected", ("registry.not_active",))
         actions, prompts = parse_script(row.actions)
-        assessment = self._rt.live_check().assess(frames, actions=actions, reference=record.photo, prompts_ms=prompts)
-        self._end(row)
+        return OpenedSession(number, record, actions, prompts, row.attempt_ids)
+
+    # --- step 3: record the outcome (a short unit of work) --------------------------------------
+    def close(self, opened: "OpenedSession", assessment: Assessment, *, sign_in: bool) -> EnrolmentDecision:
+        """A failure stays counted (it was counted when the session started); a match creates the
+        citizen, uncounts the attempt and, with ``sign_in``, opens a face-verified session."""
         if assessment.outcome != "match":
-            self._count_failure(number, client)
             return EnrolmentDecision("rejected", assessment.reasons, assessment=assessment)
-        citizen = self._create_citizen(record, assessment)
-        self._limiter.record("enrol_id", number, failed=False)
+        citizens = CitizenService(self._session, self._vault, self._rt.clock)
+        if citizens.find_by_id_number(opened.number) is not None:  # another session of the number won
+            raise AlreadyEnrolled()
+        citizen = self._create_citizen(opened.record, assessment)
+        self._release(opened.attempt)
         self._rt.access_log(self._session).record(
             EventTag.SYSTEM_CITIZEN_ENROLLED, actor="system", citizen_id=citizen.id,
             purpose=f"remote enrolment: ID number, registry photo 1:1 match (distance {assessment.distance:.3f}), liveness")
+        token = self._face_session(citizen.id) if sign_in else None
         return EnrolmentDecision("enrolled", assessment.reasons, network_id=citizen.network_id,
-                                 citizen_id=citizen.id, assessment=assessment)
+                                 citizen_id=citizen.id, assessment=assessment, session_token=token)
 
     # --- helpers -----------------------------------------------------------------------------
+    def _session_attempt(self, number: str, client: str) -> str:
+        """Count a started session as a failure now, against the client's budget of starts and the
+        number's and client's budgets of failures; a session that ends in a match uncounts it
+        (:meth:`_release`). Abandoning sessions until a challenge fits a recording therefore costs
+        as much as failing them."""
+        settings = self._rt.settings
+        self._limiter.hit("enrol_start", client, limit=settings.enrolment_starts_per_client_per_hour,
+                          window=timedelta(hours=1))
+        return ",".join(str(i) for i in self._check_limits(number, client).attempt_ids)
+
+    def _release(self, attempt: str | None) -> None:
+        if attempt:
+            self._limiter.release(Hit(tuple(int(i) for i in attempt.split(",")), self._rt.clock.now()))
+
+    def _face_session(self, citizen_id: str) -> str:
+        """A sign-in session verified by face (``amr`` face), which may register a passkey."""
+        return SignInSessions(self._session, self._rt.clock).create(
+            citizen_id, amr=FACE_AMR, acr=f"urn:civicid:acr:{VERIFICATION_METHOD}")
+
     def _new_challenge(self, now, actions: str | None) -> Challenge:
         """A random challenge; ``actions`` (an operator's recording, ``civicid enrol --actions``) or
         CIVICID_TEST_CHALLENGE (test environment only) pin the actions and drop prompt timing."""
@@ -179,8 +234,6 @@ class EnrolmentService:
             Limit("enrol_id", number, settings.enrolment_failures_per_id_per_day, timedelta(days=1)),
             Limit("enrol_client", client, settings.enrolment_failures_per_client_per_hour, timedelta(hours=1)))
 
-    def _count_failure(self, number: str, client: str) -> None:
-        """Nothing to do: ``_check_limits`` counted the attempt as a failure when it began."""
 
 
 def check_frame_limits(frames: Sequence[Frame], *, settings) -> None:

@@ -6,7 +6,6 @@ from typing import Annotated, Callable, Iterator, TypeVar
 
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from civicid.runtime import Runtime
 
@@ -43,16 +42,6 @@ def get_session(runtime: RuntimeDep) -> Iterator[Session]:
 
 
 T = TypeVar("T")
-
-
-async def in_worker_thread(runtime: Runtime, work: Callable[[Session], T]) -> T:
-    """For async handlers (which read the body themselves): blocking domain work, one transaction."""
-
-    def unit() -> T:
-        with runtime.transaction() as session:
-            return work(session)
-
-    return await run_in_threadpool(unit)
 
 
 def short_unit(runtime: Runtime, work: Callable[[Session], T]) -> T:

@@ -36,6 +36,7 @@ def test_genuine_clip_enrols_and_leaves_only_ciphertext(harness_factory, session
         assert citizen.network_id == body["network_id"] and citizen.template_ct is None
         assert session.scalar(sa.select(sa.func.count()).select_from(EnrolmentSession)) == 0
         assert NAME.encode() not in citizen.name_ct
+        assert counted(session, "enrol_id", "enrol_client") == 0  # the session's attempt ended well
 
 
 def test_unknown_number_and_wrong_name_get_the_same_answer(harness_factory):
@@ -64,7 +65,31 @@ def test_clip_without_the_challenged_action_is_rejected_and_counted(harness_fact
     with session_factory() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(Citizen)) == 0
         assert session.scalar(sa.select(sa.func.count()).select_from(EnrolmentSession)) == 0
-        assert session.scalar(sa.select(sa.func.count()).select_from(Attempt)) == 2  # per number, per client
+        assert counted(session, "enrol_id", "enrol_client") == 2  # the failure, per number and per client
+        assert counted(session, "enrol_start") == 1
+
+
+def counted(session, *scopes: str) -> int:
+    return session.scalar(sa.select(sa.func.count()).select_from(Attempt).where(Attempt.scope.in_(scopes)))
+
+
+def test_abandoned_sessions_count_as_failures_so_restarting_until_a_challenge_fits_is_locked(harness_factory):
+    h = harness_factory(enrolment_failures_per_id_per_day=3)
+    h.add_person(id_number=ID_NUMBER, name=NAME, photo=still(_clm(), 0.1))
+    for _ in range(3):  # three sessions started, none answered
+        assert h.client.post("/api/v1/enrolments", json={"id_number": ID_NUMBER, "name": NAME}).status_code == 201
+    fourth = h.client.post("/api/v1/enrolments", json={"id_number": ID_NUMBER, "name": NAME})
+    assert fourth.status_code == 429
+    assert fourth.json()["error"]["code"] == "enrolment.locked"
+
+
+def test_starts_are_limited_per_client(harness_factory):
+    h = harness_factory(enrolment_starts_per_client_per_hour=2, enrolment_failures_per_id_per_day=50,
+                        enrolment_failures_per_client_per_hour=50)
+    h.add_person(id_number=ID_NUMBER, name=NAME, photo=still(_clm(), 0.1))
+    codes = [h.client.post("/api/v1/enrolments", json={"id_number": ID_NUMBER, "name": NAME}).status_code
+             for _ in range(3)]
+    assert codes == [201, 201, 429]
 
 
 def test_a_still_photo_repeated_as_every_frame_fails_liveness(harness_factory):

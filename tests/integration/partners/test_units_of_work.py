@@ -6,51 +6,14 @@ from __future__ import annotations
 import time
 
 import pytest
-import sqlalchemy as sa
 
 from civicid.partners.service import PartnerService
 from tests.conftest import require_data
 from tests.support.clips import clip_frames, still
 from tests.support.harness import CLM, Harness, make_citizen
+from tests.support.units_of_work import WatchingEngine
 
 ID_NUMBER, NAME = "11010519900307005X", "Li Ming"
-
-
-def open_transactions(engine: sa.Engine) -> int:
-    """Transactions other connections hold open right now. SQLite: 1 when another connection
-    holds the write lock (BEGIN IMMEDIATE cannot start), else 0."""
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as connection:
-            return connection.scalar(sa.text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND pid <> pg_backend_pid() AND xact_start IS NOT NULL"))
-    probe = sa.create_engine(engine.url, connect_args={"timeout": 0.2, "isolation_level": None})
-    try:
-        with probe.connect() as connection:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-            connection.exec_driver_sql("ROLLBACK")
-        return 0
-    except sa.exc.OperationalError:
-        return 1
-    finally:
-        probe.dispose()
-
-
-class WatchingEngine:
-    """The real engine, noting how many transactions were open each time it was asked to work."""
-
-    def __init__(self, engine, database: sa.Engine) -> None:
-        self._engine, self._database = engine, database
-        self.name = engine.name
-        self.threshold = engine.threshold
-        self.open_while_working: list[int] = []
-
-    def detect(self, image):
-        self.open_while_working.append(open_transactions(self._database))
-        return self._engine.detect(image)
-
-    def embed(self, image, faces):
-        return self._engine.embed(image, faces)
 
 
 @pytest.fixture

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
-from civicid.enrolment.service import VERIFICATION_METHOD, EnrolmentService
-from civicid.identity.sessions import SignInSessions
+from civicid.enrolment.service import EnrolmentService, decide_session
 from civicid.web.citizen_session import set_session_cookie
-from civicid.web.deps import ClientDep, RuntimeDep, SessionDep, in_worker_thread
+from civicid.web.deps import ClientDep, RuntimeDep, SessionDep
 from civicid.web.uploads import read_frames
 
 router = APIRouter(prefix="/api/v1/enrolments", tags=["enrolment"])
@@ -41,18 +41,11 @@ async def submit_frames(session_id: str, request: Request, response: Response, r
     upload = await read_frames(request, max_frames=settings.enrolment_max_frames,
                                max_frame_bytes=settings.enrolment_max_frame_bytes,
                                max_total_bytes=settings.enrolment_max_total_bytes)
-    body = await in_worker_thread(runtime, lambda session: _decide(runtime, session, session_id, upload, client))
-    if "session_token" in body:
-        set_session_cookie(response, body["session_token"], runtime)
-    return body
-
-
-def _decide(runtime, session, session_id, upload, client) -> dict:
-    decision = EnrolmentService(runtime, session).submit(session_id[:64], upload.frames, client=client)
+    decision = await run_in_threadpool(decide_session, runtime, EnrolmentService, session_id[:64], upload.frames,
+                                       client=client, sign_in=True)
     body = {"decision": decision.decision, "reasons": list(decision.reasons)}
-    if decision.citizen_id:
+    if decision.session_token:
         body["network_id"] = decision.network_id
-        body["session_token"] = SignInSessions(session, runtime.clock).create(
-            decision.citizen_id, amr=("face", "user"), acr=f"urn:civicid:acr:{VERIFICATION_METHOD}")
+        body["session_token"] = decision.session_token
+        set_session_cookie(response, decision.session_token, runtime)
     return body
-

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from civicid.enrolment.recovery import RecoveryService
-from civicid.enrolment.service import VERIFICATION_METHOD
-from civicid.identity.sessions import SignInSessions
+from civicid.enrolment.service import decide_session
 from civicid.web.citizen_session import set_session_cookie
-from civicid.web.deps import ClientDep, RuntimeDep, SessionDep, in_worker_thread
+from civicid.web.deps import ClientDep, RuntimeDep, SessionDep
 from civicid.web.uploads import read_frames
 
 router = APIRouter(prefix="/api/v1/recovery", tags=["recovery"])
-FACE_AMR = ("face", "user")
 
 
 class StartRecovery(BaseModel):
@@ -45,15 +44,10 @@ async def submit_recovery_frames(session_id: str, request: Request, response: Re
                                max_frame_bytes=settings.enrolment_max_frame_bytes,
                                max_total_bytes=settings.enrolment_max_total_bytes)
 
-    def decide(session) -> dict:
-        decision = RecoveryService(runtime, session).submit(session_id[:64], upload.frames, client=client)
-        body = {"decision": decision.decision, "reasons": list(decision.reasons)}
-        if decision.citizen_id:
-            body["session_token"] = SignInSessions(session, runtime.clock).create(
-                decision.citizen_id, amr=FACE_AMR, acr=f"urn:civicid:acr:{VERIFICATION_METHOD}")
-        return body
-
-    body = await in_worker_thread(runtime, decide)
-    if "session_token" in body:
-        set_session_cookie(response, body["session_token"], runtime)
+    decision = await run_in_threadpool(decide_session, runtime, RecoveryService, session_id[:64], upload.frames,
+                                       client=client, sign_in=True)
+    body = {"decision": decision.decision, "reasons": list(decision.reasons)}
+    if decision.session_token:
+        body["session_token"] = decision.session_token
+        set_session_cookie(response, decision.session_token, runtime)
     return body
