@@ -43,3 +43,9 @@ class FramesInvalid(CivicIDError):
     code = "enrolment.frames_invalid"
     status = 422
     default_message = "The frames do not meet the upload limits."
+
+
+class FrameTooLarge(FramesInvalid):
+    code = "enrolment.frame_too_large"
+    status = 413
+    default_message = "A frame has more pixels than a camera frame may have."

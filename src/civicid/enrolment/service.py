@@ -17,11 +17,14 @@ from sqlalchemy.orm import Session
 
 from civicid.audit.events import EventTag
 from civicid.enrolment.assessment import Assessment
-from civicid.enrolment.errors import AlreadyEnrolled, FramesInvalid, NotFoundOrMismatch, SessionExpired, SessionNotFound
+from civicid.enrolment.errors import (AlreadyEnrolled, FramesInvalid, FrameTooLarge, NotFoundOrMismatch, SessionExpired,
+                                      SessionNotFound)
 from civicid.enrolment.frames import Frame
 from civicid.enrolment.limits import AttemptLimiter, Hit
 from civicid.enrolment.models import EnrolmentSession
 from civicid.face.challenge import Action, Challenge, new_challenge, parse_script
+from civicid.face.decode import header_size, sniff_format
+from civicid.face.errors import ImageError
 from civicid.identity.service import CitizenService
 from civicid.identity.sessions import SignInSessions
 from civicid.ids import parse_id_number
@@ -245,8 +248,26 @@ def check_frame_limits(frames: Sequence[Frame], *, settings) -> None:
         raise FramesInvalid(f"Each frame may be at most {settings.enrolment_max_frame_bytes} bytes.")
     if sum(len(frame.data) for frame in frames) > settings.enrolment_max_total_bytes:
         raise FramesInvalid(f"The frames may be at most {settings.enrolment_max_total_bytes} bytes in all.")
+    for index, frame in enumerate(frames):
+        _check_frame_header(index, frame.data, max_pixels=settings.live_frame_max_pixels)
     times = [frame.t_ms for frame in frames]
     if any(later <= earlier for earlier, later in zip(times, times[1:])):
         raise FramesInvalid("Frame timestamps must be strictly increasing.")
     if times[-1] - times[0] > settings.enrolment_ttl_s * 1000:
         raise FramesInvalid("The frames span more time than the challenge allows.")
+
+
+def _check_frame_header(index: int, data: bytes, *, max_pixels: int) -> None:
+    """A live frame is a camera frame: its header must name a supported format of at most
+    ``max_pixels`` pixels. Read from the header alone, so a small file that would decode to
+    gigabytes (a decompression bomb) is refused before anything is decoded."""
+    fmt = sniff_format(data)
+    if fmt is None:
+        raise FramesInvalid(f"Frame {index} is not a JPEG, PNG or WebP image.", frame=index)
+    try:
+        width, height, _ = header_size(data, fmt)
+    except ImageError:
+        raise FramesInvalid(f"Frame {index} has a corrupt header.", frame=index) from None
+    if width * height > max_pixels:
+        raise FrameTooLarge(f"Frame {index} is {width}x{height}; a live frame may have at most {max_pixels} pixels.",
+                            frame=index, max_pixels=max_pixels)
