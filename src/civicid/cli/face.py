@@ -131,3 +131,84 @@ def fetch_models_command(
         paths = fetch_models(ALL_MODELS, target)
     for path in paths:
         console.print(f"ok {path}", soft_wrap=True)
+
+
+@app.command("pad-eval")
+def pad_evaluate(
+    dataset: Path = typer.Argument(..., help="Folder of clips, labelled by labels.csv (file,label[,attack_type]) "
+                                   "or by names genuine_*/live_* and spoof_*/attack_*."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Report folder \\[default: $CIVICID_HOME/pad-eval/<name>]."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    threshold: Optional[float] = typer.Option(None, "--threshold", min=0.0, max=1.0,
+                                              help="Median live score a clip must reach \\[default: PadPolicy's]."),
+    fps: float = typer.Option(15.0, "--fps", min=1.0, help="Frames sampled per second, as a client sends them."),
+    plot: bool = typer.Option(True, "--plot/--no-plot", help="Also write medians.png (every clip's median score)."),
+) -> None:
+    """APCER and BPCER (ISO/IEC 30107-3) of the passive presentation-attack detection, each clip
+    decided as the service decides a stream; writes report.json (and medians.png)."""
+    from rich.table import Table
+
+    from civicid.face.evaluation import pad as pad_eval
+    from civicid.face.pad import PadPolicy, PresentationAttackDetector
+    from civicid.runtime import service_engine
+
+    settings = Settings()
+    policy = PadPolicy() if threshold is None else PadPolicy(threshold=threshold)
+    with typed_errors(as_json):
+        data = pad_eval.load_pad_dataset(dataset)
+        out_dir = out or settings.home / "pad-eval" / data.name
+        engine = service_engine(settings)
+        detector = PresentationAttackDetector(model_dir=settings.resolved_model_dir)
+        scored = []
+        with Progress(
+            TextColumn("scoring {task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=err_console,
+            transient=as_json,
+        ) as progress:
+            task = progress.add_task(data.name, total=len(data.clips))
+            for clip in data.clips:
+                scored.append(pad_eval.score_video(clip, data.path(clip), fps=fps, engine=engine, pad=detector,
+                                                   max_bytes=settings.image_max_bytes,
+                                                   max_pixels=settings.live_frame_max_pixels))
+                progress.advance(task)
+        report = pad_eval.build_pad_report(data, scored, fps=fps, policy=policy)
+        pad_eval.write_pad_report(report, out_dir)
+        if plot:
+            pad_eval.plot_medians(report, out_dir / "medians.png")
+    if as_json:
+        print_json(report.to_json())
+        return
+
+    def rate(value: float | None) -> str:
+        return "-" if value is None else f"{value:.2%}"
+
+    clips = Table(title=f"PAD on {report.dataset} (labels from {report.labels_from})")
+    for column in ("clip", "label", "frontal / face / frames", "median", "decision"):
+        clips.add_column(column, justify="right" if column in ("median", "frontal / face / frames") else "left",
+                         overflow="fold")
+    for c in report.clips:
+        label = c.label if c.attack_type is None else f"attack: {c.attack_type}"
+        median = "-" if c.median is None else f"{c.median:.4f}"
+        decision = c.decision if c.reason is None or c.decision == "attack" else f"{c.decision} ({c.reason})"
+        clips.add_row(c.file, label, f"{c.scored_frames} / {c.face_frames} / {c.frames}", median, decision)
+    console.print(clips)
+    rates = Table(title="APCER / BPCER by threshold (failures to acquire counted apart)")
+    for column in ("threshold", "APCER (max over types)", "BPCER"):
+        rates.add_column(column, justify="right")
+    for r in report.sweep:
+        mark = " *" if r.threshold == report.at_threshold.threshold else ""
+        rates.add_row(f"{r.threshold:g}{mark}", rate(r.apcer), rate(r.bpcer))
+    console.print(rates)
+    a = report.at_threshold
+    for t in a.by_attack_type:
+        console.print(f"APCER {t.attack_type}: {rate(t.apcer)} ({t.accepted}/{t.decided} accepted, "
+                      f"{t.failures_to_acquire} without decision)")
+    console.print(f"BPCER: {rate(a.bpcer)} ({a.bona_fide_rejected}/{a.bona_fide_decided} rejected, "
+                  f"{a.bona_fide_failures_to_acquire} without decision) at threshold {a.threshold:g}")
+    if report.failures_to_acquire:
+        console.print(f"failures to acquire: {', '.join(c.file for c in report.failures_to_acquire)}")
+    console.print(f"report: {out_dir / 'report.json'}" + (f"  plot: {out_dir / 'medians.png'}" if plot else ""))
