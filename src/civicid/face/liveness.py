@@ -246,14 +246,15 @@ def _identity(
         if not indices:
             return None
         vectors = np.stack([np.asarray(frames[i].embedding, dtype=np.float64) for i in indices])
-        return round(float(np.linalg.norm(vectors - reference, axis=1).max()), 4)
+        return float(np.linalg.norm(vectors - reference, axis=1).max())
 
     near, far = farthest(frontal), farthest(turned)
     if (near is not None and near > policy.max_identity_distance) or (
         far is not None and far > policy.max_identity_distance_turned
     ):
         reasons.append("liveness.identity_inconsistent")
-    return near, far
+    # Rounded for the report only: the limits are compared with the exact distances.
+    return (None if near is None else round(near, 4)), (None if far is None else round(far, 4))
 
 
 def _best_frame(frames: Sequence[FrameObservation], closed: Sequence[bool], policy: LivenessPolicy) -> int | None:

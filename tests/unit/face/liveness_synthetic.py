@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -120,3 +122,29 @@ def load_cases() -> list[dict[str, Any]]:
         for case in document["cases"]:
             cases.append({**case, "spec": document["sequences"][case["sequence"]], "file": path.name})
     return cases
+
+
+def shifted(frames: Sequence[FrameObservation], offset_ms: int) -> list[FrameObservation]:
+    """The same frames taken ``offset_ms`` later (a capture that does not start at t = 0)."""
+    return [replace(frame, t_ms=frame.t_ms + offset_ms) for frame in frames]
+
+
+def with_embeddings(
+    frames: Sequence[FrameObservation], embeddings: Mapping[int, np.ndarray | None]
+) -> list[FrameObservation]:
+    """Copies of ``frames`` with the embedding of frame i replaced by ``embeddings[i]``."""
+    return [replace(frame, embedding=embeddings[i]) if i in embeddings else frame for i, frame in enumerate(frames)]
+
+
+def pin_yaw(frame: FrameObservation, yaw_deg: float) -> FrameObservation:
+    """A copy of ``frame`` whose yaw reads exactly ``yaw_deg``, so a limit can be tested at its value.
+
+    The pose fit reads the synthetic head back within 1e-4° of the yaw it was built at (11.99999°
+    for 12°), never exactly; the decision reads yaw only through ``yaw_deg``. The frame must already
+    be built near ``yaw_deg`` (within 0.2°), so its landmarks still agree with the yaw it reports.
+    """
+    if frame.yaw_deg is None or abs(frame.yaw_deg - yaw_deg) > 0.2:
+        raise ValueError(f"frame at {frame.yaw_deg}° cannot be pinned to {yaw_deg}°")
+    copy = replace(frame)
+    object.__setattr__(copy, "yaw_deg", float(yaw_deg))
+    return copy
