@@ -1,14 +1,20 @@
-"""Enrolment decision latency: 8 live frames at 640x480 → decision, split by stage.
+"""Enrolment decisions as a citizen gets them: the web page's frames, over HTTP, on the default install.
 
-Run: .venv/bin/python bench/enrol_bench.py [--runs 30]
+Run: .venv/bin/python bench/enrol_bench.py [--runs 20] [--frames 150]
 Writes bench/results/enrol_bench.json and enrol_bench.png.
 
-Frames come from the genuine webcam clip (turns at 0.5–1.2 s and 1.9–2.4 s), scaled to 640x480
-(the clip is 4:3) and sent as JPEG, as a browser would. The registry photo is a frame from another
-part of the clip (4.0 s, frontal). Eight frames cannot show two turns at the 15 fps the API asks clients for, so
-the liveness policy here accepts 8 frames (min_frames=8) and the frames are spread over the two
-turns; every other threshold is the production default. The full pipeline runs on every
-iteration: decode, detect + landmarks, embed, liveness, 1:1 match (including the registry photo).
+What it sends is what the enrol page sends: a capture of up to 10 s at no more than 150 frames
+(the page samples at max(20 fps, capture/150)), each frame drawn at 640x480 and encoded as JPEG at
+quality 0.85, in one multipart upload with capture times. The frames are the genuine webcam clip
+(turn right, turn left, blink; 8 s at 25 fps, VIDEOS.md) scaled to 640x480. The server is
+`civicid serve` as `make run` starts it (SQLite and a local key file in a fresh CIVICID_HOME, the
+default face engine and presentation-attack model), with two differences that a recording needs
+and the figures do not depend on: CIVICID_ENVIRONMENT=test with CIVICID_TEST_CHALLENGE set to what
+the clip shows (a recording cannot follow random prompts), and a start limit raised so that one
+client can run the bench. Every run enrols a new registry person (same face, new ID number).
+
+Measured per decision: the wall time of the frames upload as the client sees it, and the CPU time
+the server's processes spent on it (/proc, the server and its children).
 """
 
 from __future__ import annotations
@@ -18,92 +24,167 @@ import io
 import json
 import os
 import platform
+import random
+import signal
+import socket
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
+from datetime import date
 from pathlib import Path
 
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+import httpx
+from PIL import Image
+from rich.progress import track
 
-import dlib  # noqa: E402
-from PIL import Image  # noqa: E402
-from rich.progress import track  # noqa: E402
-
-from civicid.enrolment.assessment import LiveCheck  # noqa: E402
-from civicid.enrolment.frames import Frame  # noqa: E402
-from civicid.face.challenge import Action  # noqa: E402
-from civicid.face.liveness_types import LivenessPolicy  # noqa: E402
-from civicid.face.video import sample_frames  # noqa: E402
-from civicid.runtime import service_engine  # noqa: E402
-from civicid.settings import Settings  # noqa: E402
+from civicid.face.video import sample_frames
+from civicid.ids.generator import generate_id_number
 
 OUT = Path(__file__).parent / "results"
 CLIP = "videos/genuine_webcam_blink_turn_clm.mp4"
-FRAME_TIMES_S = (0.4, 0.8, 1.0, 1.2, 1.9, 2.2, 2.4, 3.1)
+CHALLENGE = "turn_right,turn_left,blink"
+PHOTO_AT_S = 3.0  # frontal, between the turns and the blink
+NAME = "Bench Person"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def _jpeg_640x480(jpeg: bytes) -> bytes:
+def page_frames(clip: Path, count: int) -> list[tuple[int, bytes]]:
+    """``count`` frames spread over the clip, as the page draws them: 640x480 JPEG q85."""
+    sampled = sample_frames(clip, fps=25.0, max_frames=1000)
+    picked = sorted({round(i * (len(sampled) - 1) / max(count - 1, 1)) for i in range(count)})
+    return [(sampled[i].t_ms, _jpeg_640x480(sampled[i].jpeg, quality=85)) for i in picked]
+
+
+def _jpeg_640x480(jpeg: bytes, *, quality: int) -> bytes:
     image = Image.open(io.BytesIO(jpeg)).convert("RGB").resize((640, 480), Image.BILINEAR)
     out = io.BytesIO()
-    image.save(out, "JPEG", quality=90)
+    image.save(out, "JPEG", quality=quality)
     return out.getvalue()
 
 
-def _frames(clip: Path) -> tuple[list[Frame], bytes]:
-    sampled = sample_frames(clip, fps=25.0, end_s=4.2)
-    chosen = [min(sampled, key=lambda f: abs(f.t_ms - t * 1000)) for t in FRAME_TIMES_S]
-    frames = [Frame(f.t_ms, _jpeg_640x480(f.jpeg)) for f in chosen]
-    photo = _jpeg_640x480(min(sampled, key=lambda f: abs(f.t_ms - 4.0 * 1000)).jpeg)
-    return frames, photo
+def process_tree_cpu_s(root: int) -> float:
+    """User + system CPU seconds of ``root`` and every live descendant."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent]
+        tree.update(children)
+        frontier.extend(children)
+    return sum(times.get(pid, 0.0) for pid in tree)
 
 
-def _percentile(values: list[float], q: float) -> float:
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(home: Path, port: int, civicid: Path) -> subprocess.Popen:
+    env = {**os.environ, "CIVICID_HOME": str(home), "CIVICID_ENVIRONMENT": "test",
+           "CIVICID_TEST_CHALLENGE": CHALLENGE, "CIVICID_ENROLMENT_STARTS_PER_CLIENT_PER_HOUR": "100000",
+           "CIVICID_PUBLIC_URL": f"http://localhost:{port}"}
+    env.pop("CIVICID_DATABASE_URL", None)
+    server = subprocess.Popen([str(civicid), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    server.kill()
+    raise SystemExit("civicid serve did not answer within 60 s")
+
+
+def add_people(civicid: Path, home: Path, photo: bytes, count: int) -> list[str]:
+    rng = random.Random(2026)
+    numbers = [generate_id_number(rng, today=date(2026, 11, 30)) for _ in range(count)]
+    photo_path = home / "registry-photo.jpg"
+    photo_path.write_bytes(photo)
+    env = {**os.environ, "CIVICID_HOME": str(home)}
+    for number in track(numbers, description="registry people"):
+        subprocess.run([str(civicid), "registry", "add", "--photo", str(photo_path), "--name", NAME,
+                        "--id-number", number], env=env, check=True, capture_output=True)
+    return numbers
+
+
+def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--data", type=Path, default=Path(os.environ.get("CIVICID_DATA", "../shared/data")))
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--frames", type=int, default=150)
     args = parser.parse_args()
-    clip = args.data / CLIP
-    if not clip.exists():
-        print(f"missing {clip}: set CIVICID_DATA to the shared data folder", file=sys.stderr)
-        return 2
+    data = Path(os.environ.get("CIVICID_DATA", Path(__file__).parents[1] / ".." / "shared" / "data")).resolve()
+    clip = data / CLIP
+    if not clip.is_file():
+        raise SystemExit(f"{clip} not found: put the shared data beside the checkout or set CIVICID_DATA")
+    civicid = Path(sys.executable).parent / "civicid"
+    frames = page_frames(clip, args.frames)
+    photo = _jpeg_640x480(sample_frames(clip, fps=5, start_s=PHOTO_AT_S, end_s=PHOTO_AT_S + 0.3)[0].jpeg, quality=90)
+    upload_bytes = sum(len(jpeg) for _, jpeg in frames)
 
-    settings = Settings()
-    engine = service_engine(settings)
-    check = LiveCheck(engine=engine, threshold=settings.face_threshold, liveness=LivenessPolicy(min_frames=8),
-                      max_bytes=settings.image_max_bytes, max_pixels=settings.image_max_pixels)
-    frames, photo = _frames(clip)
-    actions = (Action.TURN_RIGHT, Action.TURN_LEFT)
-    first = check.assess(frames, actions=actions, reference=photo)  # also loads the models
-    totals, stages = [], {}
-    for _ in track(range(args.runs), description="Enrolment decisions"):
-        start = time.perf_counter()
-        result = check.assess(frames, actions=actions, reference=photo)
-        totals.append((time.perf_counter() - start) * 1000)
-        for stage, ms in result.timings_ms.items():
-            stages.setdefault(stage, []).append(ms)
-
+    with tempfile.TemporaryDirectory(prefix="civicid-enrol-bench-") as scratch:
+        home, port = Path(scratch), free_port()
+        numbers = add_people(civicid, home, photo, args.runs + 1)
+        server = start_server(home, port, civicid)
+        try:
+            runs = [_decide(port, number, frames, server.pid) for number in track(numbers, description="decisions")]
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+    warm = runs[1:]  # the first decision loads the models
     report = {
-        "frames": len(frames), "frame_size": "640x480", "runs": args.runs,
-        "decision": first.outcome, "reasons": list(first.reasons),
-        "distance": first.distance, "threshold": first.threshold,
-        "total_ms": {"p50": statistics.median(totals), "p95": _percentile(totals, 0.95), "max": max(totals)},
-        "stage_ms_p50": {stage: statistics.median(v) for stage, v in stages.items()},
-        "stage_ms_p95": {stage: _percentile(v, 0.95) for stage, v in stages.items()},
-        "target_p95_ms": 1000,
-        "dlib": {"version": dlib.__version__, "blas": bool(dlib.DLIB_USE_BLAS), "avx": bool(dlib.USE_AVX_INSTRUCTIONS)},
-        "engine_options": {k: getattr(engine.options, k) for k in engine.options.__dataclass_fields__},
+        "what": "one enrolment decision over HTTP: the web page's frames, default install (SQLite, local keys)",
+        "frames": len(frames), "frame_size": "640x480 JPEG q85", "upload_bytes": upload_bytes,
+        "capture_ms": frames[-1][0] - frames[0][0], "runs": len(warm),
+        "decisions": sorted({run["decision"] for run in warm}),
+        "wall_s": {"p50": statistics.median(r["wall_s"] for r in warm), "p95": percentile([r["wall_s"] for r in warm], 0.95),
+                   "max": max(r["wall_s"] for r in warm)},
+        "server_cpu_s": {"p50": statistics.median(r["cpu_s"] for r in warm),
+                         "p95": percentile([r["cpu_s"] for r in warm], 0.95)},
+        "first_decision": runs[0],
+        "targets": {"wall_s_p95": 2.0, "server_cpu_s_p95": 3.0},
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "per_run": warm,
     }
     OUT.mkdir(exist_ok=True)
     (OUT / "enrol_bench.json").write_text(json.dumps(report, indent=2))
     _plot(report, OUT / "enrol_bench.png")
-    print(json.dumps({k: report[k] for k in ("decision", "total_ms", "stage_ms_p50", "dlib")}, indent=2))
+    print(json.dumps({k: report[k] for k in ("frames", "runs", "decisions", "wall_s", "server_cpu_s")}, indent=2))
     return 0
+
+
+def _decide(port: int, number: str, frames: list[tuple[int, bytes]], server_pid: int) -> dict:
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as client:
+        started = client.post("/api/v1/enrolments", json={"id_number": number, "name": NAME})
+        started.raise_for_status()
+        files = [("frames", (f"{i:03d}.jpg", jpeg, "image/jpeg")) for i, (_, jpeg) in enumerate(frames)]
+        data = {"timestamps_ms": ",".join(str(t - frames[0][0]) for t, _ in frames)}
+        cpu_before, wall_before = process_tree_cpu_s(server_pid), time.perf_counter()
+        decided = client.post(f"/api/v1/enrolments/{started.json()['session_id']}/frames", files=files, data=data)
+        wall = time.perf_counter() - wall_before
+        cpu = process_tree_cpu_s(server_pid) - cpu_before
+    decided.raise_for_status()
+    return {"decision": decided.json()["decision"], "reasons": decided.json()["reasons"],
+            "wall_s": round(wall, 3), "cpu_s": round(cpu, 3)}
 
 
 def _plot(report: dict, path: Path) -> None:
@@ -112,21 +193,19 @@ def _plot(report: dict, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    stages = list(report["stage_ms_p50"])
+    runs = report["per_run"]
     fig, ax = plt.subplots(figsize=(7, 3.2))
-    left = 0.0
-    for stage in stages:
-        width = report["stage_ms_p50"][stage]
-        ax.barh(["p50"], [width], left=left, label=f"{stage} {width:.0f} ms")
-        left += width
-    ax.axvline(report["target_p95_ms"], color="red", linestyle="--", label="target p95 1 s")
-    ax.axvline(report["total_ms"]["p95"], color="black", linestyle=":", label=f"measured p95 {report['total_ms']['p95']:.0f} ms")
-    blas = "OpenBLAS dlib" if report["dlib"]["blas"] else "dlib-bin (no BLAS)"
-    ax.set_title(f"Enrolment decision, 8 frames 640x480 ({blas})")
-    ax.set_xlabel("milliseconds")
-    ax.legend(fontsize=7, loc="lower right")
+    ax.plot([r["wall_s"] for r in runs], "o-", label="wall (client)")
+    ax.plot([r["cpu_s"] for r in runs], "s-", label="CPU (server)")
+    ax.axhline(2.0, color="grey", linestyle="--", linewidth=1, label="wall target p95 2 s")
+    ax.set_xlabel("decision")
+    ax.set_ylabel("seconds")
+    ax.set_ylim(bottom=0)
+    ax.set_title(f"Enrolment decision, {report['frames']} frames 640x480 over HTTP")
+    ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
+    plt.close(fig)
 
 
 if __name__ == "__main__":

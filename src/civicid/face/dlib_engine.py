@@ -112,13 +112,13 @@ class DlibFaceEngine:
         return self._faces(models, image.pixels, rects)
 
     def detect_near(self, image: DecodedImage, near: Box, *, face_px: int = 100) -> tuple[Face, ...]:
-        """Faces in the region around ``near`` (a face box of the previous frame, grown by its
+        """Faces in the region around ``near`` (a face box of the previous frame, grown by half its
         width on every side), HOG running on that region scaled so the face is about ``face_px``
-        wide: a tenth of a whole-frame scan on a 640x480 stream. Empty when the face left it."""
+        wide: a fraction of a whole-frame scan on a 640x480 stream. Empty when the face left it."""
         models = self._models.get()
         pixels = image.pixels
         height, width = pixels.shape[:2]
-        margin = near.width
+        margin = near.width // 2
         left, top = max(0, near.left - margin), max(0, near.top - margin)
         right, bottom = min(width, near.right + margin), min(height, near.bottom + margin)
         if right - left < 8 or bottom - top < 8:
@@ -135,10 +135,9 @@ class DlibFaceEngine:
 
     def _faces(self, models: Any, pixels: np.ndarray, rects: list[Any]) -> tuple[Face, ...]:
         with self._lock:
-            shapes = [models.shape_68(pixels, rect) for rect in rects]
+            placed = [_landmarks_68(models.shape_68, pixels, rect) for rect in rects]
         faces = []
-        for rect, shape in zip(rects, shapes):
-            landmarks = np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float32)
+        for rect, landmarks in zip(rects, placed):
             box = Box(left=rect.left(), top=rect.top(), right=rect.right() + 1, bottom=rect.bottom() + 1)
             quality = assess_quality(pixels, box, landmarks, policy=self.quality_policy)
             faces.append(Face(box=box, landmarks=landmarks, quality=quality))
@@ -209,6 +208,20 @@ def _scaled(rect: Any, factor: float) -> Any:
     return dlib.rectangle(
         round(rect.left() * factor), round(rect.top() * factor), round(rect.right() * factor), round(rect.bottom() * factor)
     )
+
+
+def _landmarks_68(predictor: Any, pixels: np.ndarray, rect: Any) -> np.ndarray:
+    """The 68 points of the face in ``rect``, predicted on a crop of the face and its surroundings
+    (the predictor only reads pixels near the box; handing it the whole frame costs a copy of it)."""
+    import dlib
+
+    height, width = pixels.shape[:2]
+    pad = max(rect.width(), rect.height())
+    left, top = max(0, rect.left() - pad), max(0, rect.top() - pad)
+    right, bottom = min(width, rect.right() + pad + 1), min(height, rect.bottom() + pad + 1)
+    crop = np.ascontiguousarray(pixels[top:bottom, left:right])
+    shape = predictor(crop, dlib.rectangle(rect.left() - left, rect.top() - top, rect.right() - left, rect.bottom() - top))
+    return np.array([(p.x + left, p.y + top) for p in shape.parts()], dtype=np.float32)
 
 
 def _rectangle(box: Box) -> Any:

@@ -31,12 +31,14 @@ IMAGE_FLAGS = frozenset({"face_too_small", "blurry", "underexposed", "overexpose
 @dataclass(frozen=True, slots=True)
 class StreamPolicy:
     """``best_frames``: frontal frames fused for the match; ``random_frames``: others embedded for
-    the identity check; ``frontal_max_abs_yaw_deg``: what counts as frontal for the match and for
-    presentation-attack scoring (the PAD model's scores drop on turned heads)."""
+    the identity check; ``pad_frames``: near-frontal frames (|yaw| <= ``pad_max_abs_yaw_deg``: the
+    PAD model's scores drop on turned heads) scored for presentation attacks, those embedded first,
+    then others at random; ``frontal_max_abs_yaw_deg``: what counts as frontal for the match."""
 
     full_scan_every: int = 10
     best_frames: int = 3
     random_frames: int = 8
+    pad_frames: int = 12
     frontal_max_abs_yaw_deg: float = 12.0
     pad_max_abs_yaw_deg: float = 15.0
     open_eye_ratio: float = 0.85
@@ -73,14 +75,22 @@ def observe_stream(
     others = [i for i, faces in enumerate(faces_per_frame) if faces and i not in best]
     chosen = sorted({*best, *rng.sample(others, min(policy.random_frames, len(others)))})
 
+    near_frontal = [i for i, faces in enumerate(faces_per_frame)
+                    if faces and abs(_largest(faces).quality.yaw_deg) <= policy.pad_max_abs_yaw_deg]
+    scored = [i for i in chosen if i in near_frontal][: policy.pad_frames] if pad is not None else []
+    unscored = [i for i in near_frontal if i not in scored]
+    scored += rng.sample(unscored, min(len(unscored), max(0, policy.pad_frames - len(scored))) if pad else 0)
+
     started = time.perf_counter()
     embedded: dict[int, Face] = {}
     pad_items = []
-    for i in chosen:
+    for i in sorted({*chosen, *scored}):
         image = decode_image(frames[i].jpeg, max_bytes=max_bytes, max_pixels=max_pixels)
-        (face,) = engine.embed(image, [_largest(faces_per_frame[i])])
-        embedded[i] = face
-        if pad is not None and abs(face.quality.yaw_deg) <= policy.pad_max_abs_yaw_deg:
+        face = _largest(faces_per_frame[i])
+        if i in chosen:
+            (face,) = engine.embed(image, [face])
+            embedded[i] = face
+        if i in scored:
             pad_items.append((image, face))
     timings["embed"] = (time.perf_counter() - started) * 1e3
     started = time.perf_counter()

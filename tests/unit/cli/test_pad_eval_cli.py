@@ -29,7 +29,7 @@ def shared_run(videos_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tu
 def test_replays_are_detected_and_genuine_clips_accepted_at_the_default_threshold(shared_run) -> None:
     report, _ = shared_run
     assert report["labels_from"] == "file names"
-    assert report["threshold"] == 0.5
+    assert report["threshold"] == 0.3
     decisions = {c["file"]: c["decision"] for c in report["clips"]}
     assert decisions == {**{f: "bona_fide" for f in GENUINE}, **{f: "attack" for f in REPLAYS}}
     assert report["apcer"] == 0.0 and report["bpcer"] == 0.0

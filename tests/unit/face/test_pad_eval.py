@@ -139,8 +139,8 @@ def test_load_pad_dataset_refuses_a_missing_folder(tmp_path: Path) -> None:
 
 
 def test_a_clip_is_decided_on_the_median_as_the_service_decides() -> None:
-    decision = decide_clip(attack("a.mp4", "replay", 0.9, 0.1, 0.2, 0.95, 0.3))
-    assert (decision.median, decision.decision, decision.reason) == (0.3, "attack", "liveness.presentation_attack")
+    decision = decide_clip(attack("a.mp4", "replay", 0.9, 0.1, 0.2, 0.95, 0.25))
+    assert (decision.median, decision.decision, decision.reason) == (0.25, "attack", "liveness.presentation_attack")
     decision = decide_clip(bona_fide("b.mp4", 0.9, 0.1, 0.8))
     assert (decision.median, decision.decision, decision.reason, decision.scored_frames) == (0.8, "bona_fide", None, 3)
 
