@@ -92,7 +92,7 @@ def test_enrol_from_video_then_audit_verify_catches_tampering(home, faces_dir):
                               "--end", "2.8", "--actions", "turn_right,turn_left", "--json").stdout)
     assert enrolled["decision"] == "enrolled" and len(enrolled["network_id"]) == 26
     again = json.loads(run("enrol", "--id-number", person["id_number"], "--name", "Li Ming", "--video", str(clip),
-                           "--end", "2.8", "--json", code=2).stdout)
+                           "--end", "2.8", "--actions", "turn_right,turn_left", "--json", code=2).stdout)
     assert again["error"]["code"] == "enrolment.already_enrolled"
 
     saved = home / "head.json"

@@ -37,6 +37,13 @@ class Harness:
             DemoRegistry(session, self.runtime.vault(session), self.clock).add(
                 RegistryRecord(id_number=id_number, name=name, birth_date=birth_date, sex="M", photo=photo))
 
+    def history_tags(self, citizen_id: str) -> list[str]:
+        """The tags of the citizen's transparency-log history (sequenced first)."""
+        self.runtime.sequence_log()
+        with self.runtime.transaction() as session:
+            _, items, pending = self.runtime.access_log(session).history(citizen_id)
+        return [item.event.tag.value for item in items] + [event.tag.value for event in pending]
+
     def post_frames(self, url: str, frames, **fields):
         files = [("frames", (f"{i:03d}.jpg", frame.data, "image/jpeg")) for i, frame in enumerate(frames)]
         data = {"timestamps_ms": ",".join(str(frame.t_ms) for frame in frames), **fields}

@@ -12,6 +12,8 @@ class NotFoundOrMismatch(CivicIDError):
 
 
 class AlreadyEnrolled(CivicIDError):
+    """Told only to a live face that matched the number's registry photo (never at the start)."""
+
     code = "enrolment.already_enrolled"
     status = 409
     default_message = "This ID number already has a CivicID. Use account recovery instead."

@@ -4,8 +4,9 @@ from civicid.errors import CivicIDError
 
 
 class NotEnrolled(CivicIDError):
-    """Told only after the ID number and name matched the registry (as enrolment tells
-    ``already_enrolled``), so it reveals nothing to someone who does not know both."""
+    """Told only to a live face that matched the registry photo of the claimed number (as
+    enrolment tells ``already_enrolled``): knowing a number and a name is not enough to learn
+    whether its holder has a CivicID."""
 
     code = "recovery.not_enrolled"
     status = 404

@@ -110,13 +110,19 @@ class EnrolmentService:
 
     # --- step 1 ------------------------------------------------------------------------------
     def start(self, *, id_number: str, name: str, client: str, actions: str | None = None) -> StartedEnrolment:
+        """A challenge for a claimed number and name that match the registry. Whether the number
+        already has a CivicID is not told here (anyone who knows a number and a name could ask):
+        only a live face that matches the registry photo learns it (:meth:`close`)."""
         now = self._rt.clock.now()
         self._purge_expired(now)
-        number, _ = self._claimed_record(id_number, name, client)
-        if CitizenService(self._session, self._vault, self._rt.clock).find_by_id_number(number) is not None:
-            raise AlreadyEnrolled()
-        attempt = self._session_attempt(number, client)
+        with self._floor:
+            number, _ = self._claimed_record(id_number, name, client)
+            return self._sealed_session(number, client, actions=actions, state="open")
 
+    def _sealed_session(self, number: str, client: str, *, actions: str | None, state: str) -> StartedEnrolment:
+        """A session holding the claimed number sealed under its own data key, and its challenge."""
+        now = self._rt.clock.now()
+        attempt = self._session_attempt(number, client)
         challenge = self._new_challenge(now, actions)
         session_id = str(uuid.uuid4())
         owner = f"enrolment:{session_id}"
@@ -127,7 +133,7 @@ class EnrolmentService:
             id_number_index=self._vault.id_number_index(number),
             client_key=self._limiter.key_for("enrol_client", client),
             actions=challenge.script, nonce=challenge.nonce,
-            created_at=now, expires_at=challenge.expires_at, state="open", attempt_ids=attempt,
+            created_at=now, expires_at=challenge.expires_at, state=state, attempt_ids=attempt,
         ))
         return StartedEnrolment(session_id, challenge)
 
@@ -135,15 +141,13 @@ class EnrolmentService:
     def open(self, session_id: str, frames: Sequence[Frame]) -> "OpenedSession | EnrolmentDecision":
         """Use up the session and read what the face work needs; one submission per challenge."""
         row = self._session.get(EnrolmentSession, session_id, with_for_update=True)
-        if row is None:
+        if row is None or row.state != "open":
             raise SessionNotFound()
-        owner = f"enrolment:{session_id}"
-        if row.state != "open" or self._rt.clock.now() >= row.expires_at:
+        if self._rt.clock.now() >= row.expires_at:
             self._end(row)
             raise SessionExpired()
         check_frame_limits(frames, settings=self._rt.settings)
-        number = self._vault.open_text(owner, row.id_number_ct, table=TABLE, column="id_number", row_id=session_id)
-        self._end(row)
+        number = self._take_sealed(row)
         record = self._rt.registry(self._session).lookup(number)
         if record is None or record.status != "active":
             return EnrolmentDecision("rejected", ("registry.not_active",))
@@ -154,11 +158,20 @@ class EnrolmentService:
     def close(self, opened: "OpenedSession", assessment: Assessment, *, sign_in: bool) -> EnrolmentDecision:
         """A failure stays counted (it was counted when the session started); a match creates the
         citizen, uncounts the attempt and, with ``sign_in``, opens a face-verified session."""
-        if assessment.outcome != "match":
-            return EnrolmentDecision("rejected", assessment.reasons, assessment=assessment)
+        matched = assessment.outcome == "match"
         citizens = CitizenService(self._session, self._vault, self._rt.clock)
-        if citizens.find_by_id_number(opened.number) is not None:  # another session of the number won
-            raise AlreadyEnrolled()
+        existing = citizens.find_by_id_number(opened.number)
+        if existing is not None:
+            self._rt.access_log(self._session).record(
+                EventTag.SYSTEM_CITIZEN_ENROLMENT_FAILED, actor="system", citizen_id=existing.id,
+                purpose="an enrolment with your ID number, which already has a CivicID: "
+                        + ("the face matched your registry photo" if matched else
+                           f"refused ({', '.join(assessment.reasons)})"))
+            if matched:  # the holder, proven live: they may know, and are sent to recovery
+                self._release(opened.attempt)
+                raise AlreadyEnrolled()
+        if not matched:
+            return EnrolmentDecision("rejected", assessment.reasons, assessment=assessment)
         citizen = self._create_citizen(opened.record, assessment)
         self._release(opened.attempt)
         self._rt.access_log(self._session).record(
@@ -200,6 +213,13 @@ class EnrolmentService:
         citizens = CitizenService(self._session, self._vault, self._rt.clock)
         return citizens.create(record, verification=VERIFICATION_METHOD, template=template)
 
+    def _take_sealed(self, row: EnrolmentSession) -> str:
+        """The session's claimed number; the session ends (shredded) as it is read."""
+        number = self._vault.open_text(f"enrolment:{row.id}", row.id_number_ct, table=TABLE, column="id_number",
+                                       row_id=row.id)
+        self._end(row)
+        return number
+
     def _end(self, row: EnrolmentSession) -> None:
         """Shred the sealed ID number and remove the session: nothing of it stays behind."""
         self._vault.destroy(f"enrolment:{row.id}")
@@ -208,14 +228,13 @@ class EnrolmentService:
     def _claimed_record(self, id_number: str, name: str, client: str) -> tuple[str, RegistryRecord]:
         """The active registry record for a claimed number and name, within the attempt limits.
 
-        An unknown number, an inactive record and a wrong name give the same error after the same
-        minimum time, and count as a failed attempt."""
+        An unknown number, an inactive record and a wrong name give the same error and count as a
+        failed attempt; the caller's response floor gives them the same minimum time."""
         number = parse_id_number(id_number, today=self._rt.clock.now().date()).value
-        hit = self._check_limits(number, client)  # counted before the floor; released if it matches
-        with self._floor:
-            record = self._rt.registry(self._session).lookup(number)
-            if record is None or record.status != "active" or normalise_name(name) != normalise_name(record.name):
-                raise NotFoundOrMismatch()
+        hit = self._check_limits(number, client)  # counted at once; released if it matches
+        record = self._rt.registry(self._session).lookup(number)
+        if record is None or record.status != "active" or normalise_name(name) != normalise_name(record.name):
+            raise NotFoundOrMismatch()
         self._limiter.release(hit)
         return number, record
 

@@ -164,3 +164,21 @@ def test_abandoned_sessions_are_shredded_when_they_expire(harness_factory, sessi
         assert session.scalar(sa.select(sa.func.count()).select_from(EnrolmentSession)) == 1
         owners = session.scalars(sa.select(WrappedDataKey.owner)).all()
         assert sum(owner.startswith("enrolment:") for owner in owners) == 1
+
+
+def test_an_enrolled_number_is_told_only_to_its_holder_s_live_face_and_tries_are_in_their_history(
+        harness_factory, session_factory):
+    from tests.support.harness import make_citizen
+
+    h = harness_factory(challenge="turn_right,turn_left")
+    h.add_person(id_number=ID_NUMBER, name=NAME, photo=still(_clm(), 3.0))
+    citizen_id = make_citizen(h, id_number=ID_NUMBER, name=NAME)
+    started = h.client.post("/api/v1/enrolments", json={"id_number": ID_NUMBER, "name": NAME})
+    assert started.status_code == 201  # as for a number without a CivicID
+    stranger = h.post_frames(f"/api/v1/enrolments/{started.json()['session_id']}/frames", clip_frames(_clm(), 2.9, 5.5))
+    assert stranger.status_code == 200 and stranger.json()["decision"] == "rejected"
+    again = h.client.post("/api/v1/enrolments", json={"id_number": ID_NUMBER, "name": NAME}).json()["session_id"]
+    holder = h.post_frames(f"/api/v1/enrolments/{again}/frames", clip_frames(_clm(), 0.0, 2.8))
+    assert holder.status_code == 409 and holder.json()["error"]["code"] == "enrolment.already_enrolled"
+    tags = h.history_tags(citizen_id)
+    assert tags.count("system:citizen:enrolment_failed") == 2

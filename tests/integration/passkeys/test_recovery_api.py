@@ -45,8 +45,6 @@ def test_recovery_refuses_strangers_and_counts_failed_faces(harness_factory, ses
     h = harness_factory(challenge="turn_right,turn_left")
     h.add_person(id_number=ID_NUMBER, name=NAME, photo=still(clip, 3.0))
 
-    not_enrolled = h.client.post("/api/v1/recovery", json={"id_number": ID_NUMBER, "name": NAME})
-    assert not_enrolled.status_code == 404 and not_enrolled.json()["error"]["code"] == "recovery.not_enrolled"
     wrong_name = h.client.post("/api/v1/recovery", json={"id_number": ID_NUMBER, "name": "Wang Fang"})
     assert wrong_name.json()["error"]["code"] == "enrolment.not_found_or_mismatch"
 
@@ -60,3 +58,19 @@ def test_recovery_refuses_strangers_and_counts_failed_faces(harness_factory, ses
         # the wrong name and the failed face, each per number and per client
         counted = sa.select(sa.func.count()).select_from(Attempt).where(Attempt.scope.in_(("enrol_id", "enrol_client")))
         assert session.scalar(counted) == 4  # attempts that count
+
+
+def test_whether_a_number_has_a_civicid_is_told_only_to_its_holder_s_live_face(harness_factory):
+    clip = require_data("videos", CLM)
+    h = harness_factory(challenge="turn_right,turn_left")
+    h.add_person(id_number=ID_NUMBER, name=NAME, photo=still(clip, 3.0))
+    # No CivicID yet: the start answers exactly as for an enrolled number (a stranger learns nothing) ...
+    started = h.client.post("/api/v1/recovery", json={"id_number": ID_NUMBER, "name": NAME})
+    assert started.status_code == 201 and set(started.json()) == {"session_id", "challenge", "upload"}
+    # ... a face that is not the registry photo's is rejected like any failed face ...
+    stranger = h.post_frames(f"/api/v1/recovery/{started.json()['session_id']}/frames", clip_frames(clip, 2.9, 5.5))
+    assert stranger.status_code == 200 and stranger.json()["decision"] == "rejected"
+    # ... and only the holder, live, is told to enrol instead.
+    again = h.client.post("/api/v1/recovery", json={"id_number": ID_NUMBER, "name": NAME}).json()["session_id"]
+    holder = h.post_frames(f"/api/v1/recovery/{again}/frames", clip_frames(clip, 0.0, 2.8))
+    assert holder.status_code == 404 and holder.json()["error"]["code"] == "recovery.not_enrolled"
