@@ -82,3 +82,18 @@ def test_a_custom_engine_needs_its_model_and_a_calibrated_threshold() -> None:
     settings = Settings(face_engine="custom", face_model_path="/models/arcface.onnx", face_threshold=1.1,
                         face_model_channels="BGR")
     assert settings.custom_face_model.channels == "BGR" and settings.threshold_of("custom") == 1.1
+
+
+def test_an_operator_s_arcface_style_onnx_model_plugs_in_by_configuration(faces_dir: Path) -> None:
+    from civicid.face.manifest import FR_FEATURE
+    from civicid.face.model_store import model_path
+    from civicid.runtime import service_engine
+
+    settings = Settings()
+    pinned = engine_factory("fr-feature", model_dir=settings.resolved_model_dir)()
+    custom = service_engine(Settings(face_engine="custom", face_threshold=1.08, face_model_channels="BGR",
+                                     face_model_mean=127.0, face_model_std=128.0,
+                                     face_model_path=model_path(FR_FEATURE, settings.resolved_model_dir)))
+    assert (custom.name, custom.threshold) == ("custom", 1.08)
+    photo = faces_dir / "images/obama/1.jpg"
+    np.testing.assert_allclose(embed(custom, photo), embed(pinned, photo), atol=1e-5)
