@@ -46,6 +46,9 @@ class Settings(BaseSettings):
         "X-Forwarded-Proto are believed (civicid serve --proxy-headers). Default: none."))
     ready_max_log_outbox_age_s: float = Field(60, gt=0, description=(
         "/api/v1/ready fails while a transparency-log event has waited longer than this."))
+    log_origin: str | None = Field(None, description=(
+        "The transparency log's checkpoint origin and note key name (docs/transparency.md). "
+        "Default: public_url without its scheme, plus /log (e.g. localhost:8000/log)."))
 
     # Population registry: the demo registry in CivicID's own database unless a URL is given
     registry_url: str | None = None

@@ -18,7 +18,7 @@ from civicid.settings import Settings
 from civicid.web.boundary import DEMO_RP_PATH, install_boundary
 from civicid.web.errors import install_error_handlers
 from civicid.web.routes import (enrolment, health, me, officials, oidc, pages, partners, passkeys, recovery,
-                                transparency)
+                                tlog, transparency)
 
 WEB_DIR = Path(__file__).parent
 
@@ -56,7 +56,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     install_error_handlers(app)
     # Routes are matched in this order: the sign-in endpoints (passkeys, oidc) first, as the busiest.
-    for module in (passkeys, oidc, health, enrolment, partners, transparency, officials, me, recovery, pages):
+    for module in (passkeys, oidc, health, enrolment, partners, transparency, tlog, officials, me, recovery, pages):
         app.include_router(module.router)
     if settings.demo:
         from civicid.demo_rp.app import mount_demo_rp

@@ -1,0 +1,56 @@
+"""The transparency log in the C2SP formats, under ``/log/`` (docs/transparency.md):
+
+* ``/log/checkpoint`` — the signed checkpoint (c2sp.org/tlog-checkpoint), cacheable for seconds;
+* ``/log/tile/<L>/<N>[.p/<W>]`` — Merkle tiles, ``/log/tile/entries/<N>[.p/<W>]`` — entry bundles
+  (c2sp.org/tlog-tiles). Full tiles never change and are cached for a year; partial ones briefly;
+* ``/log/vkey`` — the signed-note verifier key of the checkpoints (not part of C2SP).
+
+Every resource is a static file in disguise, so the log can be mirrored on any static host and
+read by the Go checksum database's, Sigsum's or Sigstore's clients.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from civicid.audit.checkpoint import origin_for
+from civicid.audit.static_log import checkpoint_verifier_key, signed_checkpoint, tile_bytes
+from civicid.audit.tiles import parse_tile_path
+from civicid.web.deps import RuntimeDep, SessionDep
+
+router = APIRouter(prefix="/log", tags=["transparency"])
+
+TEXT = "text/plain; charset=utf-8"
+CORS = {"Access-Control-Allow-Origin": "*"}
+IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable", **CORS}
+PARTIAL = {"Cache-Control": "public, max-age=60", **CORS}
+CHECKPOINT = {"Cache-Control": "public, max-age=5", **CORS}
+
+
+def log_origin(request: Request) -> str:
+    settings = request.app.state.settings
+    return settings.log_origin or origin_for(settings.public_url)
+
+
+@router.get("/checkpoint")
+def checkpoint(request: Request, runtime: RuntimeDep, session: SessionDep) -> Response:
+    """The latest tree head as a signed note (C2SP tlog-checkpoint)."""
+    note = signed_checkpoint(session, runtime.keys, origin=log_origin(request))
+    return Response(note.dumps(), media_type=TEXT, headers=CHECKPOINT)
+
+
+@router.get("/vkey")
+def vkey(request: Request, runtime: RuntimeDep, session: SessionDep) -> Response:
+    """The verifier key of the checkpoints: ``<origin>+<key ID>+<base64 key>`` (C2SP signed-note)."""
+    key = checkpoint_verifier_key(session, runtime.keys, origin=log_origin(request))
+    return Response(key + "\n", media_type=TEXT, headers=CHECKPOINT)
+
+
+@router.get("/tile/{path:path}")
+def tile(path: str, session: SessionDep) -> Response:
+    """A Merkle tile or an entry bundle (C2SP tlog-tiles); 404 for a bad path, 422
+    ``audit.out_of_range`` for one the log has not reached."""
+    ref = parse_tile_path(path)
+    return Response(tile_bytes(session, ref), media_type="application/octet-stream",
+                    headers=IMMUTABLE if ref.full else PARTIAL)
