@@ -39,6 +39,21 @@ class SignedIn:
     auth_time: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class ActiveSession:
+    """One of the citizen's signed-in sessions, as shown to them: never the token or its hash."""
+
+    amr: tuple[str, ...]
+    acr: str
+    auth_time: datetime
+    expires_at: datetime
+    current: bool
+
+    def to_json(self) -> dict:
+        return {"amr": list(self.amr), "acr": self.acr, "auth_time": self.auth_time.isoformat(),
+                "expires_at": self.expires_at.isoformat(), "current": self.current}
+
+
 # The sign-in statements, on the table (not the ORM), built once.
 _INSERT = HotStatement(CitizenSession.__table__.insert())
 _BY_TOKEN = HotStatement(
@@ -71,6 +86,16 @@ class SignInSessions:
         if row is None or row.expires_at <= self._clock.now():
             return None
         return SignedIn(row.citizen_id, tuple(filter(None, row.amr.split(","))), row.acr, row.auth_time)
+
+    def list_for(self, citizen_id: str, *, current_token: str | None = None) -> tuple[ActiveSession, ...]:
+        """The citizen's unexpired sessions, newest first; ``current`` marks the one of ``current_token``."""
+        current = _hash(current_token) if current_token else None
+        rows = self._session.execute(
+            sa.select(CitizenSession).where(CitizenSession.citizen_id == citizen_id,
+                                            CitizenSession.expires_at > self._clock.now())
+            .order_by(CitizenSession.auth_time.desc())).scalars()
+        return tuple(ActiveSession(tuple(filter(None, row.amr.split(","))), row.acr, row.auth_time, row.expires_at,
+                                   row.token_hash == current) for row in rows)
 
     def end(self, token: str | None) -> None:
         if token:

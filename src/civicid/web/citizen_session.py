@@ -22,6 +22,14 @@ def signed_in_citizen_or_bearer(request: Request, runtime: Runtime, session: Ses
     return signed_in_citizen(request, runtime, session)
 
 
+def session_token_of(request: Request) -> str | None:
+    """The session token this request is authorised by (bearer first, then the cookie)."""
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return request.cookies.get(COOKIE_NAME)
+
+
 def set_session_cookie(response: Response, token: str, runtime: Runtime) -> None:
     response.set_cookie(COOKIE_NAME, token, httponly=True, samesite="lax", path="/",
                         secure=runtime.settings.public_url.startswith("https://"), max_age=8 * 3600)

@@ -9,13 +9,20 @@ from __future__ import annotations
 from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 from civicid import __version__
-from civicid.identity.passkeys import FRESH_FACE_MAX_AGE, PasskeyService
-from civicid.identity.service import CitizenService
-from civicid.web.citizen_session import signed_in_citizen
-from civicid.web.deps import RuntimeDep, SessionDep
+from civicid.identity.account import FRESH_AUTH_MAX_AGE, AccountService, ReauthenticationRequired
+from civicid.identity.passkeys import FRESH_FACE_MAX_AGE
+from civicid.identity.sessions import COOKIE_NAME
+from civicid.oidc.claims import LABELS
+from civicid.oidc.csrf import csrf_token, csrf_valid
+from civicid.oidc.errors import ConsentNotFound
+from civicid.oidc.service import OidcProvider
+from civicid.web.citizen_account import all_events, client_names, history_of, in_plain_words, services_of
+from civicid.web.citizen_session import clear_session_cookie, signed_in_citizen
+from civicid.web.deps import RuntimeDep, SessionDep, short_unit
+from civicid.web.routes.me import export_document
 
 router = APIRouter(include_in_schema=False)
 DEFAULT_NEXT = "/account"
@@ -57,13 +64,128 @@ def recover_page(request: Request, next: str | None = None) -> HTMLResponse:
     return _page(request, "citizen/enrol.html", mode="recover", next=safe_next(next))
 
 
+# --- the account page (DESIGN.md, "Citizen dashboard"): works without JavaScript ---------------
+
+ACCOUNT_CSRF_PURPOSE = "citizen.account_csrf"
+#: the outcome messages an action may ask the page to show (?done=...), nothing else is echoed
+DONE = {
+    "revoked": "The service's access was withdrawn; its tokens no longer work.",
+    "rotated": "Your network ID was changed. The old one no longer works.",
+    "reauth": "Deleting your CivicID needs a recent sign-in. Sign in again, then delete within 10 minutes.",
+    "unknown_service": "You do not share anything with that service.",
+    "confirm": "Tick the box to confirm that you want to delete your CivicID.",
+}
+
+
+def _account_csrf(runtime, token: str, action: str) -> str:
+    return csrf_token(runtime.keys.hmac_key(ACCOUNT_CSRF_PURPOSE), session_token=token, purpose=action)
+
+
+def _form_guard(request: Request, runtime, session, form, action: str):
+    """The signed-in citizen, if the form carries this session's token for ``action``. The HTTP
+    boundary has already refused a cross-site POST (Sec-Fetch-Site / Origin); the token also
+    binds the form to this browser's session."""
+    signed_in = signed_in_citizen(request, runtime, session)
+    token = request.cookies.get(COOKIE_NAME)
+    if signed_in is None or not csrf_valid(runtime.keys.hmac_key(ACCOUNT_CSRF_PURPOSE), form.get("csrf"),
+                                           session_token=token, purpose=action):
+        return None
+    return signed_in
+
+
+def _back(done: str) -> RedirectResponse:
+    return RedirectResponse(f"/account?done={done}", status_code=303)
+
+
+def _to_signin() -> RedirectResponse:
+    return RedirectResponse("/signin?next=" + quote("/account", safe=""), status_code=303)
+
+
 @router.get("/account", response_class=HTMLResponse)
-def account_page(request: Request, runtime: RuntimeDep, session: SessionDep):
+def account_page(request: Request, runtime: RuntimeDep, session: SessionDep, done: str | None = None):
     signed_in = signed_in_citizen(request, runtime, session)
     if signed_in is None:
-        return RedirectResponse("/signin?next=" + quote("/account", safe=""), status_code=303)
-    citizen = CitizenService(session, runtime.vault(session), runtime.clock).get(signed_in.citizen_id)
-    passkeys = PasskeyService.from_runtime(runtime, session).list_for(citizen.id)
-    fresh_face = "face" in signed_in.amr and runtime.clock.now() - signed_in.auth_time <= FRESH_FACE_MAX_AGE
-    return _page(request, "citizen/account.html", network_id=citizen.network_id, passkeys=passkeys,
-                 amr=signed_in.amr, acr=signed_in.acr, auth_time=signed_in.auth_time, can_add_passkey=fresh_face)
+        return _to_signin()
+    token = request.cookies.get(COOKIE_NAME)
+    held = AccountService(runtime, session).held(signed_in.citizen_id, current_token=token, purpose="account page")
+    events = all_events(history_of(runtime, session, signed_in.citizen_id))
+    services = services_of(runtime, session, signed_in.citizen_id, events)
+    history = in_plain_words(events, client_names(session, events), LABELS)
+    now = runtime.clock.now()
+    fresh_face = "face" in signed_in.amr and now - signed_in.auth_time <= FRESH_FACE_MAX_AGE
+    return _page(request, "citizen/account.html", held=held, network_id=held.network_id, passkeys=held.passkeys,
+                 services=services, history=history, labels=LABELS, message=DONE.get(done or ""),
+                 amr=signed_in.amr, acr=signed_in.acr, auth_time=signed_in.auth_time, can_add_passkey=fresh_face,
+                 fresh_for_delete=now - signed_in.auth_time <= FRESH_AUTH_MAX_AGE,
+                 csrf={action: _account_csrf(runtime, token, action)
+                       for action in ("revoke", "rotate", "export", "delete")})
+
+
+@router.post("/account/services/revoke")
+async def account_revoke(request: Request, runtime: RuntimeDep):
+    form = await request.form()
+
+    def unit(session):
+        signed_in = _form_guard(request, runtime, session, form, "revoke")
+        if signed_in is None:
+            return _to_signin()
+        try:
+            OidcProvider(runtime, session).revoke_consent(signed_in.citizen_id, str(form.get("client_id") or ""))
+        except ConsentNotFound:
+            return _back("unknown_service")
+        return _back("revoked")
+
+    return short_unit(runtime, unit)
+
+
+@router.post("/account/network-id")
+async def account_rotate(request: Request, runtime: RuntimeDep):
+    form = await request.form()
+
+    def unit(session):
+        signed_in = _form_guard(request, runtime, session, form, "rotate")
+        if signed_in is None:
+            return _to_signin()
+        AccountService(runtime, session).rotate_network_id(signed_in.citizen_id)
+        return _back("rotated")
+
+    return short_unit(runtime, unit)
+
+
+@router.post("/account/export")
+async def account_export(request: Request, runtime: RuntimeDep):
+    form = await request.form()
+
+    def unit(session):
+        signed_in = _form_guard(request, runtime, session, form, "export")
+        if signed_in is None:
+            return _to_signin()
+        document = export_document(runtime, session, signed_in, request.cookies.get(COOKIE_NAME))
+        return JSONResponse(document, headers={"Content-Disposition": 'attachment; filename="civicid-export.json"',
+                                               "Cache-Control": "no-store"})
+
+    return short_unit(runtime, unit)
+
+
+@router.post("/account/delete", response_class=HTMLResponse)
+async def account_delete(request: Request, runtime: RuntimeDep):
+    form = await request.form()
+
+    def unit(session):
+        signed_in = _form_guard(request, runtime, session, form, "delete")
+        if signed_in is None:
+            return _to_signin()
+        if form.get("confirm") != "delete":
+            return _back("confirm")
+        try:
+            AccountService(runtime, session).delete(signed_in)
+        except ReauthenticationRequired:
+            return _back("reauth")
+        return None
+
+    outcome = short_unit(runtime, unit)
+    if outcome is not None:
+        return outcome
+    response = _page(request, "citizen/deleted.html")
+    clear_session_cookie(response)
+    return response

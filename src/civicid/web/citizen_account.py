@@ -1,0 +1,139 @@
+"""What the citizen's API and /account page show, built once for both: the services they use (by
+registered name, with what each received and when), their history in plain words and in the
+verifiable form (inclusion proofs), and the export document."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from civicid.audit.events import EventTag, LogEvent
+from civicid.oidc.models import OidcClient
+from civicid.oidc.service import OidcProvider
+from civicid.runtime import Runtime
+
+
+@dataclass(frozen=True, slots=True)
+class Release:
+    at: datetime
+    channel: str  # id_token | userinfo
+    claims: tuple[str, ...]
+
+    def to_json(self) -> dict:
+        return {"at": self.at.isoformat(), "channel": self.channel, "claims": list(self.claims)}
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceUse:
+    client_id: str
+    name: str
+    granted: tuple[str, ...]
+    declined: tuple[str, ...]
+    granted_at: datetime
+    releases: tuple[Release, ...]  # newest first
+
+    def to_json(self) -> dict:
+        return {"client_id": self.client_id, "name": self.name, "granted": list(self.granted),
+                "declined": list(self.declined), "granted_at": self.granted_at.isoformat(),
+                "last_received_at": self.releases[0].at.isoformat() if self.releases else None,
+                "received": [release.to_json() for release in self.releases]}
+
+
+def _release(event: LogEvent) -> Release:
+    channel, _, claims = event.purpose.partition(":")
+    return Release(event.occurred_at, channel.strip(), tuple(claims.split()))
+
+
+def history_of(runtime: Runtime, session: Session, citizen_id: str):
+    return runtime.access_log(session).history(citizen_id)
+
+
+def all_events(history) -> list[LogEvent]:
+    """Sequenced and pending events, oldest first."""
+    _, items, pending = history
+    return [item.event for item in items] + list(pending)
+
+
+def services_of(runtime: Runtime, session: Session, citizen_id: str, events: list[LogEvent]) -> list[ServiceUse]:
+    consents = OidcProvider(runtime, session).consents(citizen_id)
+    releases: dict[str, list[Release]] = {}
+    for event in events:
+        if event.tag is EventTag.RP_CITIZEN_CLAIMS_RELEASED:
+            releases.setdefault(event.actor.partition(":")[2], []).append(_release(event))
+    return [ServiceUse(c.client_id, c.client_name, tuple(c.granted), tuple(i for i in c.asked if i not in c.granted),
+                       c.granted_at, tuple(reversed(releases.get(c.client_id, []))))
+            for c in consents]
+
+
+def history_json(history) -> dict:
+    """The verifiable form (``GET /api/v1/me/history``): oldest first, each with its proof."""
+    head, items, pending = history
+    return {
+        "sth": head.to_json(),
+        "events": [{
+            "leaf_index": item.index, "tag": str(item.event.tag), "actor": item.event.actor,
+            "purpose": item.event.purpose, "occurred_at": item.event.occurred_at.isoformat(),
+            "leaf": base64.b64encode(item.event.to_bytes()).decode(), **item.proof.to_json(),
+        } for item in items],
+        "pending": [{"tag": str(event.tag), "actor": event.actor, "purpose": event.purpose,
+                     "occurred_at": event.occurred_at.isoformat()} for event in pending],
+    }
+
+
+# --- the history in plain words -------------------------------------------------------------------
+
+_PHRASES: dict[EventTag, str] = {
+    EventTag.PARTNER_CITIZEN_VERIFY: "{who} checked that you hold your ID number",
+    EventTag.PARTNER_CITIZEN_VERIFY_REFUSED: "{who} tried to check your ID number and was refused",
+    EventTag.RP_CITIZEN_CLAIMS_RELEASED: "{who} received: {detail}",
+    EventTag.RP_CITIZEN_CONSENT_GRANTED: "You allowed {who} to receive information about you",
+    EventTag.RP_CITIZEN_CONSENT_REVOKED: "You withdrew {who}'s access",
+    EventTag.OFFICIAL_CITIZEN_READ: "{who} read your record. Reason given: {purpose}",
+    EventTag.OFFICIAL_CITIZEN_READ_REFUSED: "{who} asked to read your record and was refused",
+    EventTag.CITIZEN_SELF_READ: "You viewed the data CivicID holds about you",
+    EventTag.CITIZEN_SELF_EXPORT: "You downloaded your data",
+    EventTag.CITIZEN_SELF_DELETE: "You deleted your CivicID",
+    EventTag.CITIZEN_SELF_ROTATE_NETWORK_ID: "You changed your network ID",
+    EventTag.CITIZEN_SELF_PASSKEY_ADDED: "You added a passkey",
+    EventTag.SYSTEM_CITIZEN_ENROLLED: "You enrolled with CivicID",
+    EventTag.SYSTEM_CITIZEN_ENROLMENT_FAILED: "Someone tried to enrol with your ID number and failed",
+    EventTag.SYSTEM_CITIZEN_RECOVERED: "You recovered your account by verifying your face",
+    EventTag.SYSTEM_CITIZEN_RECOVERY_FAILED: "A face verification to recover your account failed",
+}
+_CHANNELS = {"id_token": "at sign-in", "userinfo": "from the user-info endpoint"}
+
+
+@dataclass(frozen=True, slots=True)
+class PlainEntry:
+    at: datetime
+    text: str
+    tag: str
+
+
+def client_names(session: Session, events: list[LogEvent]) -> dict[str, str]:
+    ids = {event.actor.partition(":")[2] for event in events if event.tag.source == "rp"}
+    if not ids:
+        return {}
+    rows = session.execute(sa.select(OidcClient.client_id, OidcClient.name).where(OidcClient.client_id.in_(ids)))
+    return {client_id: name for client_id, name in rows}
+
+
+def in_plain_words(events: list[LogEvent], names: dict[str, str], labels: dict[str, str]) -> list[PlainEntry]:
+    """Newest first."""
+    entries = []
+    for event in reversed(events):
+        kind, _, ident = event.actor.partition(":")
+        who = {"rp": names.get(ident, "A service") + ("" if ident in names else f" ({ident})"),
+               "partner": f"A verification partner ({ident})", "official": f"An official ({ident})"}.get(kind, "CivicID")
+        detail = event.purpose
+        if event.tag is EventTag.RP_CITIZEN_CLAIMS_RELEASED:
+            release = _release(event)
+            claims = ", ".join(labels.get(c, c).split(" (")[0].lower() for c in release.claims) or "nothing"
+            detail = f"{claims} ({_CHANNELS.get(release.channel, release.channel)})"
+        text = _PHRASES.get(event.tag, str(event.tag)).format(who=who, detail=detail, purpose=event.purpose or "none")
+        entries.append(PlainEntry(event.occurred_at, text, str(event.tag)))
+    return entries
