@@ -23,6 +23,8 @@ from civicid.errors import CivicIDError
 from civicid.enrolment.assessment import LiveCheck
 from civicid.face.interfaces import FaceEngine
 from civicid.face.pad import PresentationAttackDetector
+from civicid.face.pool import LocatorPool
+from civicid.observability.interfaces import Metrics, NullMetrics
 from civicid.registry.interfaces import PopulationRegistry
 from civicid.settings import Settings
 from civicid.vault.interfaces import KeyProvider
@@ -42,7 +44,11 @@ class Runtime:
     # "inline": events recorded by a unit of work enter the log's tree right after its commit (the
     # CLI, tests); "background": a LogSequencer does it within the merge delay (the server).
     log_sequencing: Literal["inline", "background"] = "inline"
+    # what the domains report (decisions, face stage timings, limiter hits): the web app's
+    # Prometheus registry once create_app has it (civicid.web.metrics), else nothing
+    metrics: Metrics = field(default_factory=NullMetrics)
     _face_engine: FaceEngine | None = None
+    _builds_engine: bool = True
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _shared: dict[str, Any] = field(default_factory=dict, repr=False)
     #: set when a unit of work committed events for the background sequencer
@@ -63,9 +69,27 @@ class Runtime:
             return None
         return self.shared("pad_detector", lambda: PresentationAttackDetector(model_dir=self.settings.resolved_model_dir))
 
+    @property
+    def face_pool(self) -> LocatorPool | None:
+        """Worker processes for the frames of live streams (CIVICID_FACE_WORKERS of them), started
+        on first use; None with one worker, or when the runtime was given its own engine (tests)."""
+        if self.settings.face_workers < 2 or not self._builds_engine:
+            return None
+        factory = service_engine_factory(self.settings)
+        return self.shared("face_pool", lambda: LocatorPool(factory, workers=self.settings.face_workers))
+
     def live_check(self) -> LiveCheck:
         """The live-stream decision of enrolment, recovery and the partner API."""
-        return LiveCheck.from_settings(self.face_engine, self.settings, pad=self.pad_detector, rng=self.random)
+        return LiveCheck.from_settings(self.face_engine, self.settings, pad=self.pad_detector, rng=self.random,
+                                       pool=self.face_pool)
+
+    def close(self) -> None:
+        """Stop what the runtime started: the face workers and the database's connections."""
+        pool = self._shared.pop("face_pool", None)
+        if pool is not None:
+            pool.close()
+        if self.engine is not None:
+            self.engine.dispose()
 
     def shared(self, name: str, factory: Callable[[], T]) -> T:
         """A process-wide object that a domain keeps between units of work (a cache), made on
@@ -137,15 +161,20 @@ class Runtime:
         return DemoRegistry(session, self.vault(session), self.clock)
 
 
-def service_engine(settings: Settings) -> FaceEngine:
-    """The engine that sees live frames and registry photos (CIVICID_FACE_ENGINE)."""
+def service_engine_factory(settings: Settings) -> Callable[[], FaceEngine]:
+    """A picklable factory of the engine that sees live frames and registry photos
+    (CIVICID_FACE_ENGINE), for this process or a worker."""
     from civicid.face.dlib_engine import EngineOptions
     from civicid.face.engines import engine_factory
 
     detection = EngineOptions(detector=settings.face_detector, cnn_fallback=settings.face_cnn_fallback)
     return engine_factory(settings.face_engine, model_dir=settings.resolved_model_dir, detection=detection,
                           quality_policy=settings.quality_policy, custom=settings.custom_face_model,
-                          threshold=settings.face_threshold)()
+                          threshold=settings.face_threshold)
+
+
+def service_engine(settings: Settings) -> FaceEngine:
+    return service_engine_factory(settings)()
 
 
 def build_runtime(
@@ -172,4 +201,5 @@ def build_runtime(
 
         keys = LocalKeyProvider(settings.ensure_home())
     return Runtime(settings=settings, sessions=sessions, keys=keys, clock=clock or SystemClock(),
-                   random=rng or secrets.SystemRandom(), engine=engine, _face_engine=face_engine)
+                   random=rng or secrets.SystemRandom(), engine=engine, _face_engine=face_engine,
+                   _builds_engine=face_engine is None)

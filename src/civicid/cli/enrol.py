@@ -46,7 +46,10 @@ def enrol(
             console.print("Challenge: " + ", ".join(started.challenge.actions))
             if started.challenge.prompts_ms is None:
                 console.print("Prompt timing is not checked: the actions are pinned (--actions), so only their order is.")
-        decision = decide_session(runtime, EnrolmentService, started.session_id, frames, client=client)
+        try:
+            decision = decide_session(runtime, EnrolmentService, started.session_id, frames, client=client)
+        finally:
+            runtime.close()
     result = {"decision": decision.decision, "reasons": list(decision.reasons), "frames": len(frames),
               "challenge": list(started.challenge.actions),
               "prompt_timing_checked": started.challenge.prompts_ms is not None}

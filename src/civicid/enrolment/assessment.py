@@ -29,6 +29,7 @@ from civicid.face.liveness_types import LivenessPolicy
 from civicid.face.models import Face
 from civicid.face.pad import PadPolicy, PresentationAttackDetector
 from civicid.face.pad import decide as pad_decide
+from civicid.face.pool import LocatorPool
 from civicid.face.probe import primary_face
 from civicid.face.stream import StreamPolicy, observe_stream
 
@@ -61,21 +62,22 @@ class LiveCheck:
     pad_policy: PadPolicy = PadPolicy()
     stream: StreamPolicy = StreamPolicy()
     rng: random.Random = field(default_factory=secrets.SystemRandom)
+    pool: LocatorPool | None = None
 
     @classmethod
     def from_settings(cls, engine: FaceEngine, settings, *, pad: PresentationAttackDetector | None,
-                      rng: random.Random | None = None) -> "LiveCheck":
+                      rng: random.Random | None = None, pool: LocatorPool | None = None) -> "LiveCheck":
         threshold = settings.face_threshold or engine.threshold
         return cls(engine=engine, threshold=threshold, liveness=liveness_policy(threshold),
                    max_bytes=settings.image_max_bytes, max_pixels=settings.live_frame_max_pixels,
-                   photo_max_pixels=settings.image_max_pixels, pad=pad, rng=rng or secrets.SystemRandom())
+                   photo_max_pixels=settings.image_max_pixels, pad=pad, rng=rng or secrets.SystemRandom(), pool=pool)
 
     def assess(self, frames: Sequence[Frame], *, actions: Sequence[Action], reference: bytes,
                prompts_ms: Sequence[int] | None = None) -> Assessment:
         started = time.perf_counter()
         try:
             seen = observe_stream(frames, engine=self.engine, max_bytes=self.max_bytes, max_pixels=self.max_pixels,
-                                  rng=self.rng, pad=self.pad, policy=self.stream)
+                                  rng=self.rng, pad=self.pad, policy=self.stream, pool=self.pool)
         except ImageError as exc:
             return Assessment("quality_failed", (f"quality.frame:{exc.code}",), self.threshold,
                               timings_ms={"stream": (time.perf_counter() - started) * 1e3})

@@ -24,6 +24,7 @@ from civicid.face.liveness_observe import TimedJpeg
 from civicid.face.liveness_types import FrameObservation
 from civicid.face.models import Face
 from civicid.face.pad import PresentationAttackDetector
+from civicid.face.pool import LocatorPool
 
 IMAGE_FLAGS = frozenset({"face_too_small", "blurry", "underexposed", "overexposed"})
 
@@ -63,12 +64,19 @@ def observe_stream(
     rng: random.Random,
     pad: PresentationAttackDetector | None = None,
     policy: StreamPolicy = StreamPolicy(),
+    pool: LocatorPool | None = None,
 ) -> StreamObservation:
-    """See the module docstring. Decoding errors are the typed ImageError subclasses."""
+    """See the module docstring; ``pool`` runs pass 1 in worker processes. Decoding errors are the
+    typed ImageError subclasses."""
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    faces_per_frame = _locate_all(frames, engine, max_bytes=max_bytes, max_pixels=max_pixels,
-                                  full_scan_every=policy.full_scan_every)
+    jpegs = [frame.jpeg for frame in frames]
+    if pool is not None:
+        faces_per_frame = pool.locate(jpegs, max_bytes=max_bytes, max_pixels=max_pixels,
+                                      full_scan_every=policy.full_scan_every)
+    else:
+        faces_per_frame = locate_all(jpegs, engine, max_bytes=max_bytes, max_pixels=max_pixels,
+                                     full_scan_every=policy.full_scan_every)
     timings["detect"] = (time.perf_counter() - started) * 1e3
 
     best = _best_frames(faces_per_frame, policy)
@@ -77,9 +85,11 @@ def observe_stream(
 
     near_frontal = [i for i, faces in enumerate(faces_per_frame)
                     if faces and abs(_largest(faces).quality.yaw_deg) <= policy.pad_max_abs_yaw_deg]
-    scored = [i for i in chosen if i in near_frontal][: policy.pad_frames] if pad is not None else []
-    unscored = [i for i in near_frontal if i not in scored]
-    scored += rng.sample(unscored, min(len(unscored), max(0, policy.pad_frames - len(scored))) if pad else 0)
+    scored: list[int] = []
+    if pad is not None:
+        scored = [i for i in chosen if i in near_frontal][: policy.pad_frames]
+        unscored = [i for i in near_frontal if i not in scored]
+        scored += rng.sample(unscored, min(len(unscored), policy.pad_frames - len(scored)))
 
     started = time.perf_counter()
     embedded: dict[int, Face] = {}
@@ -105,16 +115,16 @@ def observe_stream(
                              scores, timings)
 
 
-def _locate_all(frames: Sequence[TimedJpeg], engine: FaceEngine, *, max_bytes: int, max_pixels: int,
-                full_scan_every: int) -> list[tuple[Face, ...]]:
+def locate_all(jpegs: Sequence[bytes], engine: FaceEngine, *, max_bytes: int, max_pixels: int,
+               full_scan_every: int) -> list[tuple[Face, ...]]:
     """Whole-frame scans on every ``full_scan_every``-th frame and until a face is first seen;
     otherwise a scan near the face last seen. A lost face (a head turned past the detector's
     range) therefore costs a cheap local scan per frame, never a whole-frame scan per frame."""
     tracking = isinstance(engine, TrackingFaceEngine)
     found: list[tuple[Face, ...]] = []
     last_seen: Face | None = None
-    for index, frame in enumerate(frames):
-        image = decode_image(frame.jpeg, max_bytes=max_bytes, max_pixels=max_pixels)
+    for index, jpeg in enumerate(jpegs):
+        image = decode_image(jpeg, max_bytes=max_bytes, max_pixels=max_pixels)
         if tracking and last_seen is not None and index % full_scan_every:
             faces = engine.detect_near(image, last_seen.box)  # type: ignore[attr-defined]
         else:

@@ -17,6 +17,8 @@ from civicid.runtime import Runtime, build_runtime
 from civicid.settings import Settings
 from civicid.web.boundary import DEMO_RP_PATH, install_boundary
 from civicid.web.errors import install_error_handlers
+from civicid.web.metrics import install_metrics
+from civicid.web.openapi import install_openapi
 from civicid.web.routes import (enrolment, health, me, officials, oidc, pages, partners, passkeys, recovery,
                                 tlog, transparency)
 
@@ -34,6 +36,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
         if getattr(app.state, "runtime", None) is None:
             app.state.runtime = build_runtime(settings)
             app.state.runtime.log_sequencing = "background"
+            app.state.runtime.metrics = app.state.metrics
             sequencer = LogSequencer(app.state.runtime, interval_s=settings.log_merge_delay_ms / 1000)
             sequencer.start()
             pruner = Pruner(app.state.runtime, interval_s=settings.maintenance_prune_interval_s)
@@ -44,8 +47,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
             pruner.stop()
         if sequencer is not None:
             sequencer.stop()
-        if app.state.runtime.engine is not None:
-            app.state.runtime.engine.dispose()
+        app.state.runtime.close()
 
     docs = settings.api_docs  # off in production unless asked for
     app = FastAPI(title="CivicID", version=__version__, lifespan=lifespan, docs_url="/docs" if docs else None,
@@ -58,12 +60,17 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     # Routes are matched in this order: the sign-in endpoints (passkeys, oidc) first, as the busiest.
     for module in (passkeys, oidc, health, enrolment, partners, transparency, tlog, officials, me, recovery, pages):
         app.include_router(module.router)
+    install_openapi(app)  # the plain routes' operations, written by hand
     if settings.demo:
         from civicid.demo_rp.app import mount_demo_rp
 
         mount_demo_rp(app, settings, path=DEMO_RP_PATH)
     # Last, around everything above: body limits, cross-site refusal, control characters, headers.
     install_boundary(app, settings)
+    # Outermost: request timing and request ids, around the boundary; /metrics on its own registry.
+    metrics = install_metrics(app, settings)
+    if runtime is not None:
+        runtime.metrics = metrics  # the domains report to the app that serves them
     return app
 
 
