@@ -80,11 +80,13 @@ class AccountService:
     def _record(self, tag: EventTag, citizen_id: str, purpose: str = "") -> None:
         self._runtime.access_log(self._session).record(tag, actor=SELF, citizen_id=citizen_id, purpose=purpose)
 
-    def held(self, citizen_id: str, *, current_token: str | None = None, purpose: str = "") -> HeldData:
-        """Open the citizen's fields for them; recorded as ``citizen:self:read``."""
+    def held(self, citizen_id: str, *, current_token: str | None = None, purpose: str = "",
+             tag: EventTag = EventTag.CITIZEN_SELF_READ) -> HeldData:
+        """Open the citizen's fields for them; recorded as ``tag`` (``citizen:self:read``, or
+        ``citizen:self:export`` when they are opened for a download)."""
         citizen = self._citizens.get(citizen_id, with_data_key=True)
         profile = self._citizens.profile(citizen)
-        self._record(EventTag.CITIZEN_SELF_READ, citizen_id, purpose)
+        self._record(tag, citizen_id, purpose)
         return HeldData(
             network_id=profile.network_id, name=profile.name, birth_date=profile.birth_date,
             id_number_masked=mask_id_number(profile.id_number), verification=profile.verification,
@@ -92,9 +94,6 @@ class AccountService:
             passkeys=PasskeyService.from_runtime(self._runtime, self._session).list_for(citizen_id),
             sessions=SignInSessions(self._session, self._clock).list_for(citizen_id, current_token=current_token),
         )
-
-    def record_export(self, citizen_id: str) -> None:
-        self._record(EventTag.CITIZEN_SELF_EXPORT, citizen_id, "download of all data held and the access history")
 
     def rotate_network_id(self, citizen_id: str) -> str:
         """A new random network ID; the old one is forgotten. Relying parties keep their pairwise

@@ -126,7 +126,7 @@ def test_export_has_everything_with_proofs(client, runtime, citizen, signed_in, 
         path = [base64.b64decode(p) for p in event["inclusion_path"]]
         assert verify_inclusion(leaf_hash, event["leaf_index"], event["tree_size"], path, root)
     all_tags = [e["tag"] for e in events] + [e["tag"] for e in body["history"]["pending"]]
-    assert "citizen:self:export" in all_tags
+    assert "citizen:self:export" in all_tags and "citizen:self:read" not in all_tags
 
 
 def test_delete_needs_a_fresh_sign_in(client, runtime, citizen, signed_in, clock):

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from civicid.audit.events import EventTag
 from civicid.errors import CivicIDError
 from civicid.identity.account import AccountService
 from civicid.identity.sessions import SignedIn
@@ -148,9 +149,9 @@ def revoke_service(client_id: str, request: Request, runtime: RuntimeDep, sessio
 
 
 def export_document(runtime, session, me: SignedIn, token: str | None) -> dict:
-    account = AccountService(runtime, session)
-    account.record_export(me.citizen_id)
-    data = account.held(me.citizen_id, current_token=token, purpose="export")
+    data = AccountService(runtime, session).held(
+        me.citizen_id, current_token=token, tag=EventTag.CITIZEN_SELF_EXPORT,
+        purpose="download of all data held and the access history")
     history = history_of(runtime, session, me.citizen_id)
     return {
         "format": "civicid-export/1",

@@ -1,0 +1,77 @@
+"""/account in a real browser with JavaScript off (issue 13): a citizen of their own (enrolled for
+this test, because it ends by deleting them) sees what is held, changes the network ID, downloads
+their data and deletes their CivicID, all through plain forms."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from civicid.ids.checksum import check_character
+from tests.conftest import require_data
+from tests.e2e.conftest import shot
+from tests.e2e.enrol_http import CLIP, enrol_over_http, registry_photo
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+
+BASE = "11010519850615123"
+ID_NUMBER = BASE + check_character(BASE)
+NAME = "Chen Jing"
+
+
+@pytest.fixture
+def own_citizen(live_server):
+    from civicid.registry.demo import DemoRegistry
+    from civicid.registry.interfaces import RegistryRecord
+    from civicid.runtime import build_runtime
+
+    clip = require_data("videos", CLIP)
+    runtime = build_runtime(live_server.settings())
+    with runtime.transaction() as session:
+        DemoRegistry(session, runtime.vault(session), runtime.clock).add(RegistryRecord(
+            id_number=ID_NUMBER, name=NAME, birth_date=date(1985, 6, 15), sex="F", photo=registry_photo(clip)))
+    runtime.engine.dispose()
+    answer = enrol_over_http(live_server.url, clip, id_number=ID_NUMBER, name=NAME)
+    assert answer["decision"] == "enrolled", answer
+    return answer
+
+
+def test_account_page_without_javascript(browser, live_server, own_citizen, tmp_path):
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False, accept_downloads=True)
+    context.add_cookies([{"name": "civicid_session", "value": own_citizen["session_token"], "url": live_server.url}])
+    page = context.new_page()
+    try:
+        page.goto("/account")
+        assert page.inner_text("#held-name") == NAME
+        assert page.inner_text("#held-birth-date") == "1985-06-15"
+        masked = page.inner_text("#held-id-number")
+        assert masked.startswith("110") and masked.endswith(ID_NUMBER[-2:]) and ID_NUMBER not in page.content()
+        assert page.inner_text("#network-id") == own_citizen["network_id"]
+        assert "You enrolled with CivicID" in page.inner_text("#history")
+        shot(page, tmp_path, "account_dashboard")
+
+        page.click("#rotate-network-id")
+        page.wait_for_url("**/account?done=rotated")
+        new_network_id = page.inner_text("#network-id")
+        assert new_network_id != own_citizen["network_id"]
+        history = page.inner_text("#history")
+        assert history.index("You viewed") < history.index("You changed your network ID")  # newest first
+
+        with page.expect_download() as download_info:
+            page.click("#export")
+        exported = json.loads(open(download_info.value.path()).read())
+        assert exported["held"]["name"] == NAME and exported["held"]["network_id"] == new_network_id
+        assert exported["history"]["sth"]["tree_size"] >= 1
+
+        page.click("#delete")  # the unticked confirmation box stops the form in the browser
+        assert "/account" in page.url and page.locator("#deleted").count() == 0
+        page.check("#confirm-delete")
+        page.click("#delete")
+        page.wait_for_selector("#deleted")
+        shot(page, tmp_path, "account_deleted")
+        page.goto("/account")
+        assert "/signin?next=%2Faccount" in page.url
+    finally:
+        context.close()
