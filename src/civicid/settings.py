@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     log_origin: str | None = Field(None, description=(
         "The transparency log's checkpoint origin and note key name (docs/transparency.md). "
         "Default: public_url without its scheme, plus /log (e.g. localhost:8000/log)."))
+    # Operations (README, Operations): log format, and who may read /metrics (civicid.web.metrics)
+    log_format: Literal["json", "text"] | None = Field(None, description=(
+        "Log lines on stderr: one JSON object each, or text. Default: json in production, else text."))
+    metrics_token: SecretStr | None = Field(None, description=(
+        "Bearer token for /metrics; without it /metrics answers only to unrelayed loopback clients."))
 
     # Population registry: the demo registry in CivicID's own database unless a URL is given
     registry_url: str | None = None
@@ -128,6 +133,13 @@ class Settings(BaseSettings):
             self.demo = self.environment != "production"
         if self.api_docs is None:
             self.api_docs = self.environment != "production"
+        if self.log_format is None:
+            self.log_format = "json" if self.environment == "production" else "text"
+        token = self.metrics_token.get_secret_value() if self.metrics_token else None
+        if token is not None and self.environment == "production" and (
+                token.strip().lower() in PLACEHOLDER_SECRETS or len(token) < 32):
+            raise ValueError("CIVICID_METRICS_TOKEN must be a random value of at least 32 characters in production "
+                             "(or unset: /metrics then answers only on this host)")
         if self.environment == "production" and not self.demo and not self.registry_url:
             raise ValueError("CIVICID_REGISTRY_URL must be set in production (the demo registry "
                              "runs only with CIVICID_DEMO=true)")

@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 from civicid.clock import Clock, SystemClock
 from civicid.enrolment.errors import Locked
 from civicid.enrolment.models import Attempt, AttemptKey
+from civicid.observability.interfaces import NULL_METRICS, Metrics
 
 RATE_LIMIT_PURPOSE = "rate_limit.attempts"
 MAX_SCOPE = 32
@@ -92,15 +93,17 @@ def limit_clock(clock: Clock, session: Session) -> Clock:
 
 
 class AttemptLimiter:
-    def __init__(self, session: Session, clock: Clock, *, key: bytes) -> None:
+    def __init__(self, session: Session, clock: Clock, *, key: bytes, metrics: Metrics = NULL_METRICS) -> None:
         self._session = session
         self._clock = limit_clock(clock, session)
         self._key = key
+        self._metrics = metrics  # hits and refusals by scope (never the value)
         self._hits: list[tuple[Hit, frozenset[tuple[str, bytes]]]] = []
 
     @classmethod
     def for_runtime(cls, runtime, session: Session) -> "AttemptLimiter":
-        return cls(session, runtime.clock, key=runtime.keys.hmac_key(RATE_LIMIT_PURPOSE))
+        return cls(session, runtime.clock, key=runtime.keys.hmac_key(RATE_LIMIT_PURPOSE),
+                   metrics=getattr(runtime, "metrics", NULL_METRICS))
 
     def key_for(self, scope: str, value: str) -> bytes:
         return hmac.new(self._key, f"{scope}\x1f{value}".encode(), hashlib.sha256).digest()
@@ -126,12 +129,16 @@ class AttemptLimiter:
         refused = [(retry, lim) for scope, key, lim in keyed
                    if (retry := self._retry_after(scope, key, lim, now)) is not None]
         if refused:
+            for _, at_limit in refused:
+                self._metrics.limit_hit(at_limit.scope, refused=True)
             retry, lim = max(refused, key=lambda item: item[0])
             raise lim.error(retry)
         ids = tuple(self._session.execute(
             sa.insert(Attempt).values(scope=scope, key=key, at=now, expires_at=now + lim.window)
             .returning(Attempt.id)).scalar_one() for scope, key, lim in keyed)
         hit = Hit(ids, now)
+        for scope, _, _ in keyed:
+            self._metrics.limit_hit(scope, refused=False)
         self._hits.append((hit, frozenset((scope, key) for scope, key, _ in keyed)))
         return hit
 

@@ -61,6 +61,8 @@ class RecoveryService(EnrolmentService):
     """Reuses the enrolment's limiter, response floor and live check unchanged; the challenge comes
     from the runtime's random source, as for enrolment."""
 
+    flow = "recovery"
+
     def start(self, *, id_number: str, name: str, client: str, actions: str | None = None) -> StartedEnrolment:
         """A challenge, whether or not the number has a CivicID: only a live face that matches the
         registry photo learns that it has none (:meth:`close`). A number without a citizen gets a

@@ -6,6 +6,7 @@ session's sealed ID number is shredded when the session ends either way.
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from civicid.enrolment.errors import (AlreadyEnrolled, FramesInvalid, FrameTooLa
 from civicid.enrolment.frames import Frame
 from civicid.enrolment.limits import AttemptLimiter, Hit
 from civicid.enrolment.models import EnrolmentSession
+from civicid.errors import CivicIDError
 from civicid.face.challenge import Action, Challenge, new_challenge, parse_script
 from civicid.face.decode import header_size, sniff_format
 from civicid.face.errors import ImageError
@@ -36,6 +38,7 @@ TABLE = EnrolmentSession.__tablename__
 RATE_LIMIT_PURPOSE = "rate_limit.attempts"
 VERIFICATION_METHOD = "face-liveness"
 FACE_AMR = ("face", "user")
+log = logging.getLogger("civicid.enrolment")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,13 +74,29 @@ def decide_session(runtime: Runtime, service: type["EnrolmentService"], session_
     """One decision as three units of work: take the session; the face work with no transaction
     open (it takes seconds, and would hold SQLite's write lock or PostgreSQL's row locks); record
     the outcome. ``service`` is EnrolmentService or RecoveryService. Blocking: call it from a
-    worker thread."""
+    worker thread.
+
+    The decision, its reason codes and the face stage timings go to ``runtime.metrics``; a typed
+    error (an expired session, an enrolled number) counts as the outcome ``error`` with its code."""
+    try:
+        decision = _decide(runtime, service, session_id, frames, sign_in=sign_in)
+    except CivicIDError as error:
+        runtime.metrics.decision(service.flow, "error", (error.code,))
+        raise
+    runtime.metrics.decision(service.flow, decision.decision, decision.reasons)
+    log.info("%s decided: %s (%s)", service.flow, decision.decision, ", ".join(decision.reasons) or "-")
+    return decision
+
+
+def _decide(runtime: Runtime, service: type["EnrolmentService"], session_id: str, frames: Sequence[Frame], *,
+            sign_in: bool):
     with runtime.transaction() as session:
         opened = service(runtime, session).open(session_id, frames)
     if not isinstance(opened, OpenedSession):
         return opened
     assessment = runtime.live_check().assess(frames, actions=opened.actions, reference=opened.record.photo,
                                              prompts_ms=opened.prompts_ms)
+    runtime.metrics.face_stages(service.flow, assessment.timings_ms)
     with runtime.transaction() as session:
         return service(runtime, session).close(opened, assessment, sign_in=sign_in)
 
@@ -101,11 +120,13 @@ class ResponseFloor:
 
 
 class EnrolmentService:
+    flow = "enrolment"  # the flow label of its metrics
+
     def __init__(self, runtime: Runtime, session: Session, *, floor: ResponseFloor | None = None) -> None:
         self._rt = runtime
         self._session = session
         self._vault = runtime.vault(session)
-        self._limiter = AttemptLimiter(session, runtime.clock, key=runtime.keys.hmac_key(RATE_LIMIT_PURPOSE))
+        self._limiter = AttemptLimiter.for_runtime(runtime, session)
         self._floor = floor or ResponseFloor(runtime.settings.enrolment_min_response_s)
 
     # --- step 1 ------------------------------------------------------------------------------

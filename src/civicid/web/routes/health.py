@@ -52,17 +52,24 @@ def readiness_checks(runtime: Runtime) -> dict[str, dict]:
     try:
         with runtime.transaction() as session:
             session.execute(sa.text("SELECT 1"))
-            pending, oldest_ms = runtime.access_log(session).outbox()
+            pending, age = log_outbox(runtime, session)
     except Exception as error:  # reported, not raised: readiness is the place to say it
         log.warning("readiness: the database does not answer (%s)", type(error).__name__)
         checks["database"] = {"ok": False}
         checks["log_outbox"] = {"ok": False, "pending": None, "oldest_age_s": None}
         return checks
     checks["database"] = {"ok": True}
-    age = None if oldest_ms is None else round(runtime.clock.now().timestamp() - oldest_ms / 1000, 1)
     checks["log_outbox"] = {"ok": age is None or age <= runtime.settings.ready_max_log_outbox_age_s,
                             "pending": pending, "oldest_age_s": age}
     return checks
+
+
+def log_outbox(runtime: Runtime, session) -> tuple[int, float | None]:
+    """How many recorded events wait for the sequencer, and the oldest one's age in seconds (None
+    when none waits); for readiness and for ``/metrics``."""
+    pending, oldest_ms = runtime.access_log(session).outbox()
+    age = None if oldest_ms is None else round(runtime.clock.now().timestamp() - oldest_ms / 1000, 1)
+    return pending, age
 
 
 def _keys(runtime: Runtime) -> dict:
