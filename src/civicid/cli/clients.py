@@ -27,6 +27,7 @@ def add(
                                     help="client_secret_basic or private_key_jwt."),
     jwks_file: Optional[Path] = typer.Option(None, "--jwks", help="Public JWKS file for private_key_jwt.",
                                              exists=True, dir_okay=False, readable=True),
+    id_token_alg: str = typer.Option("ES256", "--id-token-alg", help="ID-token signing: ES256 or RS256."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Register a relying party; prints its client id and secret ONCE (only a hash is stored)."""
@@ -38,10 +39,11 @@ def add(
         with runtime.transaction() as session:
             client_id, secret = register_client(
                 session, runtime, name=name, redirect_uris=redirect_uri, sector_identifier=sector_identifier,
-                token_endpoint_auth_method=auth_method, jwks=jwks, post_logout_redirect_uris=post_logout_redirect_uri)
+                token_endpoint_auth_method=auth_method, jwks=jwks, post_logout_redirect_uris=post_logout_redirect_uri,
+                id_token_signed_response_alg=id_token_alg)
     if as_json:
         print_json({"client_id": client_id, "client_secret": secret, "name": name.strip(),
-                    "token_endpoint_auth_method": auth_method})
+                    "token_endpoint_auth_method": auth_method, "id_token_signed_response_alg": id_token_alg})
         return
     console.print(f"Relying party [bold]{name.strip()}[/bold] registered.")
     console.print(f"  client id:     {client_id}")
@@ -62,7 +64,8 @@ def list_(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> 
     if as_json:
         print_json({"clients": [{"client_id": c.client_id, "name": c.name, "redirect_uris": list(c.redirect_uris),
                                  "post_logout_redirect_uris": list(c.post_logout_redirect_uris), "sector": c.sector,
-                                 "token_endpoint_auth_method": c.token_endpoint_auth_method, "active": c.active,
+                                 "token_endpoint_auth_method": c.token_endpoint_auth_method,
+                                 "id_token_signed_response_alg": c.id_token_signed_response_alg, "active": c.active,
                                  "created_at": c.created_at.isoformat()} for c in clients]})
         return
     if not clients:

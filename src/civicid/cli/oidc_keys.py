@@ -1,4 +1,4 @@
-"""``civicid keys rotate-signing``: a new ES256 ID-token signing key."""
+"""``civicid keys rotate-signing``: new ID-token signing keys (ES256, and RS256 for the clients that ask)."""
 
 from __future__ import annotations
 
@@ -20,10 +20,12 @@ def rotate_signing(as_json: bool = typer.Option(False, "--json", help="Print JSO
         runtime = build_runtime(Settings())
         with runtime.transaction() as session:
             rotation = SigningKeys(session, runtime.vault(session), runtime.clock, policy=OidcPolicy()).rotate()
-    result = {"kid": rotation.new_kid, "retired": list(rotation.retired), "published": list(rotation.published)}
+    result = {"kid": rotation.new_kid, "kids": rotation.new_kids, "retired": list(rotation.retired),
+              "published": list(rotation.published)}
     if as_json:
         print_json(result)
         return
-    console.print(f"New signing key {rotation.new_kid} is current.")
+    for alg, kid in rotation.new_kids.items():
+        console.print(f"New {alg} signing key {kid} is current.")
     for kid in rotation.retired:
         console.print(f"  retired {kid} (still published until its ID tokens expire)")

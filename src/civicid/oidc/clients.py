@@ -3,7 +3,8 @@
 Redirect URIs are stored and later compared exactly (RFC 9700 §4.1.3). They must be https,
 except on the loopback host for development (RFC 8252 §7.3). A client authenticates with
 ``client_secret_basic`` (a 256-bit secret shown once, stored as its SHA-256) or
-``private_key_jwt`` (public keys registered as a JWKS, no secret at all).
+``private_key_jwt`` (public keys registered as a JWKS, no secret at all). Its ID tokens are
+signed with ES256 unless it registers ``id_token_signed_response_alg=RS256`` (§2 there).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from sqlalchemy.orm import Session
 
-from civicid.oidc.discovery import CLIENT_AUTH_METHODS
+from civicid.oidc.discovery import CLIENT_AUTH_METHODS, ID_TOKEN_ALG, ID_TOKEN_ALGS
 from civicid.oidc.errors import ClientInvalid
 from civicid.oidc.models import OidcClient
 from civicid.oidc.pairwise import sector_of
@@ -41,12 +42,13 @@ class ClientInfo:
     sector: str
     active: bool
     created_at: datetime
+    id_token_signed_response_alg: str = ID_TOKEN_ALG
 
 
 def register_client(session: Session, runtime: Runtime, *, name: str, redirect_uris: Sequence[str],
                     sector_identifier: str | None = None, token_endpoint_auth_method: str = "client_secret_basic",
-                    jwks: dict[str, Any] | None = None,
-                    post_logout_redirect_uris: Sequence[str] = ()) -> tuple[str, str | None]:
+                    jwks: dict[str, Any] | None = None, post_logout_redirect_uris: Sequence[str] = (),
+                    id_token_signed_response_alg: str = ID_TOKEN_ALG) -> tuple[str, str | None]:
     """Register a relying party; returns ``(client_id, client_secret)``. The secret (None for
     ``private_key_jwt``) is returned this once and only its hash is stored."""
     name = (name or "").strip()
@@ -61,6 +63,9 @@ def register_client(session: Session, runtime: Runtime, *, name: str, redirect_u
     if token_endpoint_auth_method not in CLIENT_AUTH_METHODS:
         raise ClientInvalid(f"token_endpoint_auth_method must be one of {', '.join(CLIENT_AUTH_METHODS)}.",
                             field="token_endpoint_auth_method")
+    if id_token_signed_response_alg not in ID_TOKEN_ALGS:
+        raise ClientInvalid(f"id_token_signed_response_alg must be one of {', '.join(ID_TOKEN_ALGS)}.",
+                            field="id_token_signed_response_alg")
     secret: str | None = None
     public_jwks: str | None = None
     if token_endpoint_auth_method == "private_key_jwt":
@@ -74,7 +79,7 @@ def register_client(session: Session, runtime: Runtime, *, name: str, redirect_u
         client_id=client_id, name=name, secret_hash=hash_secret(secret) if secret else None,
         token_endpoint_auth_method=token_endpoint_auth_method, redirect_uris=json.dumps(list(redirects)),
         post_logout_redirect_uris=json.dumps(list(logouts)), sector_identifier=sector, jwks=public_jwks,
-        active=True, created_at=runtime.clock.now(),
+        id_token_signed_response_alg=id_token_signed_response_alg, active=True, created_at=runtime.clock.now(),
     ))
     session.flush()
     return client_id, secret
@@ -84,7 +89,7 @@ def list_clients(session: Session) -> list[ClientInfo]:
     rows = session.scalars(sa.select(OidcClient).order_by(OidcClient.created_at, OidcClient.client_id)).all()
     return [ClientInfo(row.client_id, row.name, row.token_endpoint_auth_method, tuple(json.loads(row.redirect_uris)),
                        tuple(json.loads(row.post_logout_redirect_uris)), row.sector_identifier, row.active,
-                       row.created_at) for row in rows]
+                       row.created_at, row.id_token_signed_response_alg) for row in rows]
 
 
 def _check_uris(uris: Sequence[str], field: str, *, required: bool) -> tuple[str, ...]:

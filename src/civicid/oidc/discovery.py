@@ -8,7 +8,10 @@ from civicid.oidc.claims import CLAIMS_SUPPORTED, SCOPES_SUPPORTED
 ACR_FACE_LIVENESS = "urn:civicid:acr:face-liveness"
 CLIENT_AUTH_METHODS = ("client_secret_basic", "private_key_jwt")
 CLIENT_ASSERTION_ALGS = ("ES256", "ES384", "RS256", "PS256")
+#: ID-token signing: ES256 by default; RS256 per client (``id_token_signed_response_alg``, OIDC
+#: Registration 1.0 §2), because OIDC Discovery 1.0 §3 and Core §15.1 make it mandatory to support.
 ID_TOKEN_ALG = "ES256"
+ID_TOKEN_ALGS = (ID_TOKEN_ALG, "RS256")
 
 AUTHORIZE_PATH = "/oauth2/authorize"
 TOKEN_PATH = "/oauth2/token"
@@ -34,13 +37,13 @@ def openid_configuration(issuer: str) -> dict[str, object]:
         "jwks_uri": issuer + JWKS_PATH,
         "end_session_endpoint": issuer + LOGOUT_PATH,
         "scopes_supported": list(SCOPES_SUPPORTED),
-        "claims_supported": ["iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "at_hash",
+        "claims_supported": ["iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "at_hash", "sid",
                              *CLAIMS_SUPPORTED],
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "refresh_token"],
         "subject_types_supported": ["pairwise"],
-        "id_token_signing_alg_values_supported": [ID_TOKEN_ALG],
+        "id_token_signing_alg_values_supported": list(ID_TOKEN_ALGS),
         "token_endpoint_auth_methods_supported": list(CLIENT_AUTH_METHODS),
         "token_endpoint_auth_signing_alg_values_supported": list(CLIENT_ASSERTION_ALGS),
         "code_challenge_methods_supported": ["S256"],

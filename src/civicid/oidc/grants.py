@@ -3,7 +3,8 @@
 * ``AuthorizationCodeGrant`` (RFC 6749 §4.1) with ``S256CodeChallenge`` (RFC 7636, S256 only,
   required for every client per RFC 9700 §2.1.1) and ``CivicIDOpenIDCode`` (OIDC Core §3.1).
 * ``RefreshTokenGrant`` (RFC 6749 §6) with rotation and reuse detection (RFC 9700 §4.14.2).
-* ``PrivateKeyJWTAuth``: ``private_key_jwt`` client authentication (OIDC Core §9, RFC 7523 §2.2).
+* ``PrivateKeyJWTAuth``: ``private_key_jwt`` client authentication (OIDC Core §9, RFC 7523 §2.2),
+  assertions living at most ``OidcPolicy.assertion_max_lifetime_s``.
 
 No implicit or hybrid grant is registered, so ``response_type`` other than ``code`` is refused.
 Storage goes through ``server.store`` (``interfaces.OidcStore``); time through ``server.clock``.
@@ -27,7 +28,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from civicid.oidc.claims import releasable
-from civicid.oidc.discovery import CLIENT_ASSERTION_ALGS, CLIENT_AUTH_METHODS, ID_TOKEN_ALG, TOKEN_PATH
+from civicid.oidc.discovery import CLIENT_ASSERTION_ALGS, CLIENT_AUTH_METHODS, TOKEN_PATH
 from civicid.oidc.storage import digest
 from civicid.oidc.views import ClientView, CodeView, Grantee, TokenView
 
@@ -63,6 +64,15 @@ class S256CodeChallenge(CodeChallenge):
 class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = list(CLIENT_AUTH_METHODS)
     server: CivicIDAuthorizationServer
+
+    @staticmethod
+    def validate_authorization_redirect_uri(request, client) -> str:
+        """Authlib quotes an unregistered ``redirect_uri`` in the error's description, and cannot
+        build an error whose description holds characters RFC 6749 §4.1.2.1 forbids there
+        (ValueError: a 500, found by the schema fuzzer). The same error, without the quote."""
+        if request.payload.redirect_uri and not client.check_redirect_uri(request.payload.redirect_uri):
+            raise InvalidRequestError("The redirect_uri is not one the client registered.")
+        return grants.AuthorizationCodeGrant.validate_authorization_redirect_uri(request, client)
 
     def validate_authorization_request(self) -> str:
         """RFC 6749 §4.1.1 and OIDC Core §3.1.2.1, then what CivicID does not support is
@@ -107,6 +117,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
             nonce=data.get("nonce") or None, code_challenge=data["code_challenge"],
             code_challenge_method=data["code_challenge_method"], acr=user.acr, amr=user.amr,
             auth_time=user.auth_time, expires_at=now + timedelta(seconds=self.server.policy.code_ttl_s),
+            sid=user.sid,
         )
 
     def query_authorization_code(self, code: str, client: ClientView) -> CodeView | None:
@@ -127,8 +138,10 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
 
 
 class CivicIDOpenIDCode(OpenIDCode):
-    """OIDC Core §3.1: an ES256 ID token next to the access token, carrying the pairwise ``sub``,
-    ``acr``, ``amr``, ``auth_time``, ``nonce`` and the claims the citizen consented to."""
+    """OIDC Core §3.1: an ID token next to the access token, carrying the pairwise ``sub``,
+    ``acr``, ``amr``, ``auth_time``, ``nonce``, ``sid`` and the claims the citizen consented to;
+    signed with the client's ``id_token_signed_response_alg`` (ES256 unless it registered
+    RS256; OIDC Registration 1.0 §2)."""
 
     def __init__(self, server: CivicIDAuthorizationServer) -> None:
         super().__init__(require_nonce=False)
@@ -137,14 +150,22 @@ class CivicIDOpenIDCode(OpenIDCode):
     def exists_nonce(self, nonce: str, request) -> bool:
         return self.server.store.nonce_seen(request.payload.client_id, nonce)
 
-    def get_client_algorithm(self, client) -> str:
-        return ID_TOKEN_ALG
+    def get_client_algorithm(self, client: ClientView) -> str:
+        return client.id_token_signed_response_alg
 
-    def get_encode_header(self, client) -> dict[str, str]:
-        return self.server.signing.current().header
+    def get_encode_header(self, client: ClientView) -> dict[str, str]:
+        return self.server.signing.current(client.id_token_signed_response_alg).header
 
-    def resolve_client_private_key(self, client):
-        return self.server.signing.current().private
+    def resolve_client_private_key(self, client: ClientView):
+        return self.server.signing.current(client.id_token_signed_response_alg).private
+
+    def get_authorization_code_claims(self, authorization_code: CodeView) -> dict[str, object]:
+        """With ``sid`` (Front-Channel Logout 1.0 §3, Back-Channel Logout 1.0 §2.4): the browser
+        session the code was issued in, as this client sees it (``civicid.oidc.session_id``)."""
+        claims = super().get_authorization_code_claims(authorization_code)
+        if authorization_code.sid:
+            claims["sid"] = authorization_code.sid
+        return claims
 
     def get_client_claims(self, client) -> dict[str, object]:
         now = int(self.server.clock.now().timestamp())
@@ -191,7 +212,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
 class PrivateKeyJWTAuth(JWTBearerClientAssertion):
     """``private_key_jwt`` (OIDC Core §9): a JWT signed with a key in the client's registered
     JWKS, ``iss`` = ``sub`` = client id, ``aud`` = the token endpoint (or the issuer), a fresh
-    ``jti``. ``alg: none`` and HMAC algorithms are not accepted."""
+    ``jti``, a short life. ``alg: none`` and HMAC algorithms are not accepted."""
 
     CLIENT_AUTH_METHOD = "private_key_jwt"
 
@@ -228,8 +249,22 @@ class PrivateKeyJWTAuth(JWTBearerClientAssertion):
             raise InvalidClientError(description="The client assertion's claims are not valid.") from error
         if claims["sub"] != claims["iss"]:
             raise InvalidClientError(description="Issuer and Subject MUST match.")
+        if self._lives_too_long(claims):
+            raise InvalidClientError(description="The client assertion lives too long: at most "
+                                                 f"{self.server.policy.assertion_max_lifetime_s} seconds.")
         if not isinstance(claims["jti"], str) or not self.validate_jti(claims, claims["jti"]):
             raise InvalidClientError(description="The client assertion was used before.")
+
+    def _lives_too_long(self, claims) -> bool:
+        """RFC 7523 §3 item 4 lets "the authorization server ... reject JWTs with an "exp" claim
+        value that is unreasonably far in the future", and item 7 bounds how long a ``jti``
+        must be remembered by the assertion's life. At most ``assertion_max_lifetime_s`` from
+        ``iat`` when it is given, else from now (with the clock-skew leeway)."""
+        limit = self.server.policy.assertion_max_lifetime_s
+        exp = claims["exp"]
+        if "iat" in claims and exp - claims["iat"] > limit:
+            return True
+        return exp - self.server.clock.now().timestamp() > limit + self.leeway
 
     def validate_jti(self, claims, jti: str) -> bool:
         try:

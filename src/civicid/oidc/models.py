@@ -28,6 +28,9 @@ class OidcClient(Base):
     post_logout_redirect_uris: Mapped[str] = mapped_column(sa.Text)  # JSON list, matched exactly
     sector_identifier: Mapped[str] = mapped_column(sa.String(255))
     jwks: Mapped[str | None] = mapped_column(sa.Text, nullable=True)  # public JWKS for private_key_jwt
+    #: ES256 (the default) or RS256 (OIDC Registration 1.0 §2)
+    id_token_signed_response_alg: Mapped[str] = mapped_column(sa.String(16), default="ES256",
+                                                              server_default="ES256")
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -50,6 +53,8 @@ class OidcAuthorizationCode(Base):
     acr: Mapped[str] = mapped_column(sa.String(64))
     amr: Mapped[str] = mapped_column(sa.String(64))
     auth_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: the browser session's id at this client, for the ID token (``civicid.oidc.session_id``)
+    sid: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # pruned (civicid.maintenance)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
@@ -97,7 +102,7 @@ class OidcConsent(Base):
 
 
 class OidcSigningKey(Base):
-    """An ES256 ID-token signing key. The private key is sealed by the vault (owner
+    """An ID-token signing key (``alg`` ES256 or RS256). The private key is sealed by the vault (owner
     ``oidc-signing:<kid>``); once retired it is shredded and only the public key stays
     published until ``publish_until``, when the last ID token it signed has expired."""
 

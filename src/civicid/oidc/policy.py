@@ -24,3 +24,6 @@ class OidcPolicy:
     client_cache_ttl_s: int = 10
     #: private_key_jwt assertions: accepted clock skew (RFC 7523 §3)
     assertion_leeway_s: int = 60
+    #: private_key_jwt assertions: the longest life (``exp`` - ``iat``) accepted (RFC 7523 §3
+    #: item 4); also how long a seen ``jti`` is kept at most
+    assertion_max_lifetime_s: int = 300

@@ -11,14 +11,15 @@ from datetime import timedelta
 from typing import Callable
 
 from authlib.common.urls import add_params_to_uri
+from authlib.oauth2.base import invalid_error_characters
+from authlib.oauth2.rfc6749.errors import InvalidClientError, InvalidRequestError, UnsupportedResponseTypeError
 from authlib.oauth2.rfc6750 import BearerTokenValidator
 from authlib.oidc.rpinitiated import EndSessionEndpoint
-from authlib.oauth2.rfc6749.errors import InvalidRequestError
 
 from civicid.clock import Clock
 from civicid.identity.errors import CitizenNotFound
 from civicid.oidc.claims import OFFLINE_ACCESS, claim_values, needs_profile
-from civicid.oidc.discovery import ID_TOKEN_ALG
+from civicid.oidc.discovery import ID_TOKEN_ALGS
 from civicid.oidc.disclosures import Disclosures
 from civicid.oidc.grants import (AuthorizationCodeGrant, CivicIDOpenIDCode, PrivateKeyJWTAuth, RefreshTokenGrant,
                                  S256CodeChallenge)
@@ -26,11 +27,26 @@ from civicid.oidc.interfaces import OidcStore
 from civicid.oidc.pairwise import pairwise_subject
 from civicid.oidc.policy import OidcPolicy
 from civicid.oidc.signing_keys import SigningKeys
-from civicid.oidc.starlette_adapter import StarletteAuthorizationServer
+from civicid.oidc.starlette_adapter import StarletteAuthorizationServer, StarletteResourceProtector
 from civicid.oidc.storage import digest
 from civicid.oidc.views import ClientView, Grantee, TokenView
 
 MAX_TOKEN_LENGTH = 512
+ASSERTION_PARAMS = ("client_assertion", "client_assertion_type")
+
+
+def client_auth_methods_used(request) -> list[str]:
+    """The client authentication methods a token request carries, whether or not they are ones
+    CivicID accepts: HTTP Basic, a ``client_secret`` parameter, a client assertion."""
+    used = []
+    if request.headers.get("Authorization", "")[:6].lower() == "basic ":
+        used.append("client_secret_basic")
+    data = request.payload.data
+    if "client_secret" in data:
+        used.append("client_secret_post")
+    if any(name in data for name in ASSERTION_PARAMS):
+        used.append("client_assertion")
+    return used
 
 
 class CivicIDAuthorizationServer(StarletteAuthorizationServer):
@@ -54,6 +70,61 @@ class CivicIDAuthorizationServer(StarletteAuthorizationServer):
 
     def query_client(self, client_id: str) -> ClientView | None:
         return self.store.client(client_id)
+
+    def authenticate_client(self, request, methods, endpoint="token") -> ClientView:
+        """Authlib takes the first method that succeeds and ignores the rest; here a request
+        must carry one method only, and a ``client_id`` parameter must name the client that
+        authenticated.
+
+        * RFC 6749 §2.3: "The client MUST NOT use more than one authentication method in each
+          request"; §5.2 makes that an ``invalid_request``.
+        * RFC 7521 §4.2: "If present, the value of the "client_id" parameter MUST identify the
+          same client as is identified by the client assertion"; held for HTTP Basic too
+          (RFC 6749 §2.3.1 has the client id in the header), ``invalid_client`` otherwise.
+        """
+        if len(client_auth_methods_used(request)) > 1:
+            raise InvalidRequestError("The request uses more than one client authentication method.")
+        client = super().authenticate_client(request, methods, endpoint)
+        named = request.payload.datalist.get("client_id") or ()
+        if any(client_id != client.client_id for client_id in named):
+            raise InvalidClientError(description="'client_id' is not the client that authenticated.",
+                                     status_code=401 if request.auth_method == "client_secret_basic" else 400)
+        return client
+
+    def get_authorization_grant(self, request):
+        """A request without ``response_type`` is missing a required parameter:
+        ``invalid_request`` (RFC 6749 §4.1.2.1), not ``unsupported_response_type``, sent to the
+        client only if its redirect URI was verified."""
+        response_type = request.payload.response_type
+        if response_type and invalid_error_characters(response_type):
+            # Authlib gives the requested response type as the error's description, and cannot
+            # build an error whose description holds characters RFC 6749 §4.1.2.1 forbids there
+            # (ValueError: a 500). None of them is in a response type CivicID supports.
+            raise UnsupportedResponseTypeError(None, "The response type is not supported.",
+                                               redirect_uri=self._verified_redirect_uri(request))
+        try:
+            return super().get_authorization_grant(request)
+        except UnsupportedResponseTypeError as error:
+            if request.payload.response_type:
+                raise
+            raise InvalidRequestError("Missing 'response_type'.", redirect_uri=error.redirect_uri) from None
+
+    def _verified_redirect_uri(self, request) -> str | None:
+        """Where an authorization error may go (RFC 6749 §4.1.2.1): the requested redirect URI
+        if the client registered it (its default one if none is named), else nowhere."""
+        client = self.query_client(request.payload.client_id) if request.payload.client_id else None
+        if client is None:
+            return None
+        if request.payload.redirect_uri:
+            return request.payload.redirect_uri if client.check_redirect_uri(request.payload.redirect_uri) else None
+        return client.get_default_redirect_uri()
+
+    def create_token_response(self, request=None):
+        """A token request without ``grant_type`` is an ``invalid_request`` (RFC 6749 §5.2:
+        "missing a required parameter"), not an ``unsupported_grant_type``."""
+        if not request.payload.grant_type:
+            return self.handle_error_response(request, InvalidRequestError("Missing 'grant_type'."))
+        return super().create_token_response(request)
 
     def _generate_token(self, grant_type: str, client: ClientView, user: Grantee | None = None,
                         scope: str | None = None, expires_in: int | None = None,
@@ -110,8 +181,9 @@ class CivicIDAuthorizationServer(StarletteAuthorizationServer):
 
 class CivicIDEndSession(EndSessionEndpoint):
     """RP-Initiated Logout 1.0: ``id_token_hint`` must be an ID token this issuer signed (its
-    keys, ES256 only, ``iss`` equal to ours); ``post_logout_redirect_uri`` must be registered
-    exactly; ``state`` is echoed."""
+    keys, ES256 or RS256, ``iss`` equal to ours); ``post_logout_redirect_uri`` must be registered
+    exactly; ``state`` is echoed. Whether to ask the citizen first is decided by
+    ``OidcProvider.logout`` (the hint's ``sid`` against the browser's session)."""
 
     def __init__(self, server: CivicIDAuthorizationServer, end_browser_session: Callable[[], None]) -> None:
         super().__init__(server)
@@ -122,7 +194,7 @@ class CivicIDEndSession(EndSessionEndpoint):
         return self.server.signing.jwks()
 
     def get_algorithms(self) -> list[str]:
-        return [ID_TOKEN_ALG]
+        return list(ID_TOKEN_ALGS)
 
     def validate_request(self, request):
         validated = super().validate_request(request)
@@ -137,8 +209,10 @@ class CivicIDEndSession(EndSessionEndpoint):
 class CivicIDBearerValidator(BearerTokenValidator):
     """RFC 6750 bearer tokens, found by their hash."""
 
+    REALM = "civicid"
+
     def __init__(self, store: OidcStore, clock: Clock) -> None:
-        super().__init__(realm="civicid")
+        super().__init__(realm=self.REALM)
         self._store = store
         self._clock = clock
 
@@ -146,3 +220,31 @@ class CivicIDBearerValidator(BearerTokenValidator):
         if not token_string or len(token_string) > MAX_TOKEN_LENGTH:
             return None
         return self._store.access_token(digest(token_string), now=self._clock.now())
+
+
+class BearerRequestInvalid(InvalidRequestError):
+    """RFC 6750 §3.1 ``invalid_request`` (400), with its Bearer challenge."""
+
+    def get_headers(self):
+        description = (self.description or "").replace('"', "'")
+        return [*super().get_headers(), ("WWW-Authenticate", f'Bearer realm="{CivicIDBearerValidator.REALM}", '
+                                                              f'error="{self.error}", error_description="{description}"')]
+
+
+class BearerProtector(StarletteResourceProtector):
+    """Finds the access token in the Authorization header (RFC 6750 §2.1) or in a form-encoded
+    body (§2.2, ``StarletteJsonRequest.body_tokens``), refusing a request that uses both or
+    repeats it (§2: "Clients MUST NOT use more than one method to transmit the token in each
+    request")."""
+
+    def __init__(self, validator: CivicIDBearerValidator) -> None:
+        super().__init__()
+        self.register_token_validator(validator)
+
+    def parse_request_authorization(self, request):
+        body_tokens = getattr(request, "body_tokens", ())
+        if not body_tokens:
+            return super().parse_request_authorization(request)
+        if len(body_tokens) > 1 or request.headers.get("Authorization"):
+            raise BearerRequestInvalid("Send the access token once, in the Authorization header or in the body.")
+        return self.get_token_validator(CivicIDBearerValidator.TOKEN_TYPE), body_tokens[0]

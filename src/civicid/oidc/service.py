@@ -12,6 +12,7 @@ from datetime import timedelta
 from urllib.parse import quote, urlencode, urlsplit
 
 from authlib.oauth2 import OAuth2Error, OAuth2Request
+from authlib.oauth2.rfc6749.errors import MissingAuthorizationError, UnsupportedTokenTypeError
 from authlib.oauth2.rfc6750 import InvalidTokenError
 from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
 from sqlalchemy.orm import Session
@@ -24,10 +25,12 @@ from civicid.oidc.disclosures import Disclosures
 from civicid.oidc.errors import ConsentNotFound
 from civicid.oidc.pairwise import KEY_PURPOSE as SUBJECT_KEY_PURPOSE
 from civicid.oidc.policy import OidcPolicy
-from civicid.oidc.server import CivicIDAuthorizationServer, CivicIDBearerValidator
+from civicid.oidc.server import BearerProtector, CivicIDAuthorizationServer, CivicIDBearerValidator
+from civicid.oidc.session_id import KEY_PURPOSE as SID_KEY_PURPOSE
+from civicid.oidc.session_id import same_session, session_id
 from civicid.oidc.signing_keys import SigningKeys
 from civicid.oidc.starlette_adapter import (OAuthResponse, StarletteJsonRequest, StarletteOAuth2Request,
-                                            StarletteResourceProtector, oauth2_request)
+                                            oauth2_request)
 from civicid.oidc.storage import SqlOidcStore
 from civicid.oidc.ttl_cache import TtlCache
 from civicid.oidc.views import ClientView, ConsentView, Grantee
@@ -35,6 +38,8 @@ from civicid.runtime import Runtime
 
 SIGN_IN_PATH = "/signin"
 NO_STORE = (("Content-Type", "application/json"), ("Cache-Control", "no-store"), ("Pragma", "no-cache"))
+#: the logout request's parameters the confirmation form carries back (RP-Initiated Logout 1.0 §2)
+LOGOUT_PARAMS = ("id_token_hint", "client_id", "post_logout_redirect_uri", "state", "logout_hint", "ui_locales")
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +81,8 @@ class ErrorPage:
 class LogoutConfirm:
     client_name: str | None
     csrf: str
+    #: the request's parameters, sent back with the citizen's answer (hidden fields)
+    fields: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,11 +181,16 @@ class OidcProvider:
         return self.server.create_token_response(request)
 
     def userinfo(self, request: StarletteJsonRequest) -> OAuthResponse:
-        """OIDC Core §5.3: the consented claims for the access token's citizen and client."""
-        protector = StarletteResourceProtector()
-        protector.register_token_validator(CivicIDBearerValidator(self.store, self._clock))
+        """OIDC Core §5.3: the consented claims for the access token's citizen and client. The
+        token comes in the Authorization header (RFC 6750 §2.1) or a form-encoded POST body
+        (§2.2, ``request.body_tokens``), never both. Without either the answer is a bare
+        challenge (§3.1: no error code for a request without authentication information)."""
+        protector = BearerProtector(CivicIDBearerValidator(self.store, self._clock))
         try:
             token = protector.acquire_token(request, ["openid"])
+        except (MissingAuthorizationError, UnsupportedTokenTypeError):
+            return OAuthResponse(401, "", (("WWW-Authenticate", f'Bearer realm="{CivicIDBearerValidator.REALM}"'),
+                                           ("Cache-Control", "no-store")))
         except OAuth2Error as error:
             return self.server.handle_error_response(request, error)
         client = self.store.client(token.client_id)
@@ -194,23 +206,38 @@ class OidcProvider:
         return OAuthResponse(200, claims, NO_STORE)
 
     def jwks(self) -> dict:
-        self.signing.current()  # the first request of a new deployment makes the first key
+        self.signing.ensure_all()  # the first request of a new deployment makes the first keys
         return self.signing.jwks()
 
     # --- RP-initiated logout 1.0 --------------------------------------------------------------
 
     def logout(self, request: StarletteOAuth2Request, *, signed: SignedIn | None):
+        """The browser's session ends without asking only when ``id_token_hint`` is an ID token
+        of this very session (its ``sid``, Front-Channel Logout 1.0 §3); any other request — no
+        hint, an ID token of an earlier session or of another citizen — could be a forged
+        logout, so the citizen is asked first (RP-Initiated Logout 1.0 §2: "the OP SHOULD ask
+        the End-User whether to log out of the OP as well"; §6). Once asked, the request's
+        parameters come back with the answer, so a verified ``post_logout_redirect_uri`` is
+        still honoured."""
         try:
             validated = self.server.validate_endpoint_request("end_session", request)
         except OAuth2Error as error:
             return ErrorPage(error.error, error.description or "The sign-out request is not valid.")
-        confirmed = request.method == "POST" and csrf.csrf_valid(
-            self._csrf_key, request.form.get("csrf"), session_token=self._session_token, purpose="logout")
-        if validated.needs_confirmation and signed is not None and not confirmed:
-            # RP-Initiated Logout §6: without a valid id_token_hint, ask the citizen first
-            client = validated.client
-            return LogoutConfirm(client_name=client.name if client else None, csrf=self._csrf("logout"))
+        if signed is not None and not self._hint_is_this_session(validated.id_token_claims):
+            confirmed = request.method == "POST" and csrf.csrf_valid(
+                self._csrf_key, request.form.get("csrf"), session_token=self._session_token, purpose="logout")
+            if not confirmed:
+                client = validated.client
+                data = request.payload.data
+                return LogoutConfirm(client_name=client.name if client else None, csrf=self._csrf("logout"),
+                                     fields=tuple((name, data[name]) for name in LOGOUT_PARAMS if data.get(name)))
         return SignedOut(self.server.create_endpoint_response("end_session", validated))
+
+    def _hint_is_this_session(self, hint: dict | None) -> bool:
+        if hint is None:
+            return False
+        return same_session(self._runtime.keys.hmac_key(SID_KEY_PURPOSE), sid=hint.get("sid"),
+                            session_token=self._session_token, client_id=hint.get("aud"))
 
     # --- the citizen's consents -----------------------------------------------------------------
 
@@ -244,8 +271,10 @@ class OidcProvider:
 
     def _issue_code(self, request: OAuth2Request, grant, signed: SignedIn, claims: tuple[str, ...]) -> OAuthResponse:
         client: ClientView = grant.request.client
+        sid = (session_id(self._runtime.keys.hmac_key(SID_KEY_PURPOSE), session_token=self._session_token,
+                          client_id=client.client_id) if self._session_token else None)
         grantee = Grantee(citizen_id=signed.citizen_id, client_id=client.client_id, sector=client.sector,
-                          claims=claims, acr=signed.acr, amr=signed.amr, auth_time=signed.auth_time)
+                          claims=claims, acr=signed.acr, amr=signed.amr, auth_time=signed.auth_time, sid=sid)
         return self.server.create_authorization_response(request, grant_user=grantee, grant=grant)
 
     def _error(self, request: OAuth2Request, error: OAuth2Error):

@@ -79,9 +79,14 @@ class StarletteJsonPayload(JsonPayload):
 
 
 class StarletteJsonRequest(JsonRequest):
-    def __init__(self, method: str, uri: str, headers: Mapping[str, str], data: dict[str, Any] | None = None):
+    """``body_tokens``: the ``access_token`` values of a form-encoded POST body (RFC 6750 §2.2),
+    for a resource endpoint; all of them, so that a repeated one can be refused."""
+
+    def __init__(self, method: str, uri: str, headers: Mapping[str, str], data: dict[str, Any] | None = None,
+                 *, body_tokens: tuple[str, ...] = ()):
         super().__init__(method, uri, headers)
         self.payload = StarletteJsonPayload(data or {})
+        self.body_tokens = body_tokens
 
 
 def oauth2_request(method: str, issuer: str, path: str, headers: Mapping[str, str], *, query: str = "",
@@ -104,9 +109,21 @@ async def read_oauth2_request(request: Request, *, issuer: str) -> StarletteOAut
                           form=form)
 
 
-def json_request(request: Request, *, issuer: str) -> StarletteJsonRequest:
+def json_request(request: Request, *, issuer: str, body_tokens: tuple[str, ...] = ()) -> StarletteJsonRequest:
     uri = issuer + request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return StarletteJsonRequest(request.method, uri, request.headers)
+    return StarletteJsonRequest(request.method, uri, request.headers, body_tokens=body_tokens)
+
+
+async def read_resource_request(request: Request, *, issuer: str) -> StarletteJsonRequest:
+    """A request to a protected resource. RFC 6750 §2.2: an access token may come in the body
+    of a POST whose Content-Type is ``application/x-www-form-urlencoded``; never a GET's. Other
+    bodies are not read."""
+    tokens: tuple[str, ...] = ()
+    if request.method == "POST" and request.headers.get("content-type", "").split(";", 1)[0].strip().lower() \
+            == "application/x-www-form-urlencoded":
+        data = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
+        tokens = tuple(value for value in data.getlist("access_token") if isinstance(value, str))
+    return json_request(request, issuer=issuer, body_tokens=tokens)
 
 
 @dataclass(frozen=True, slots=True)

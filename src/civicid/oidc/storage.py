@@ -59,7 +59,7 @@ def client_view(row: OidcClient) -> ClientView:
         redirect_uris=tuple(json.loads(row.redirect_uris)),
         post_logout_redirect_uris=tuple(json.loads(row.post_logout_redirect_uris)),
         sector=row.sector_identifier, secret_hash=row.secret_hash,
-        jwks=json.loads(row.jwks) if row.jwks else None,
+        jwks=json.loads(row.jwks) if row.jwks else None, id_token_signed_response_alg=row.id_token_signed_response_alg,
     )
 
 
@@ -68,7 +68,7 @@ def _code_view(row: Row) -> CodeView:
         code_hash=row.code_hash, client_id=row.client_id, citizen_id=row.citizen_id,
         redirect_uri=row.redirect_uri, scope=row.scope, claims=_words(row.claims), nonce=row.nonce,
         code_challenge=row.code_challenge, code_challenge_method=row.code_challenge_method,
-        acr=row.acr, amr=tuple(filter(None, row.amr.split(","))), auth_time=row.auth_time,
+        acr=row.acr, amr=tuple(filter(None, row.amr.split(","))), auth_time=row.auth_time, sid=row.sid,
     )
 
 
@@ -118,12 +118,13 @@ class SqlOidcStore:
 
     def save_code(self, *, code_hash: str, client_id: str, citizen_id: str, redirect_uri: str, scope: str,
                   claims: Sequence[str], nonce: str | None, code_challenge: str, code_challenge_method: str,
-                  acr: str, amr: Sequence[str], auth_time: datetime, expires_at: datetime) -> None:
+                  acr: str, amr: Sequence[str], auth_time: datetime, expires_at: datetime,
+                  sid: str | None = None) -> None:
         _SAVE_CODE.run(self._session, dict(
             code_hash=code_hash, client_id=client_id, citizen_id=citizen_id, redirect_uri=redirect_uri,
             scope=scope, claims=" ".join(claims), nonce=nonce, code_challenge=code_challenge,
             code_challenge_method=code_challenge_method, acr=acr, amr=",".join(amr), auth_time=auth_time,
-            expires_at=expires_at, used_at=None,
+            sid=sid, expires_at=expires_at, used_at=None,
         ))
 
     def claim_code(self, code_hash: str, *, client_id: str, now: datetime) -> CodeView | None:

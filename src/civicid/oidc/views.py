@@ -16,6 +16,7 @@ from authlib.oauth2.rfc6749 import ClientMixin, TokenMixin
 from authlib.oidc.core import AuthorizationCodeMixin
 
 from civicid.oidc.claims import OPENID, requested_scopes
+from civicid.oidc.discovery import ID_TOKEN_ALG
 from civicid.partners.credentials import hash_secret
 
 GRANT_TYPES = ("authorization_code", "refresh_token")
@@ -31,6 +32,7 @@ class ClientView(ClientMixin):
     sector: str
     secret_hash: str | None = field(default=None, repr=False)
     jwks: dict[str, Any] | None = field(default=None, repr=False)
+    id_token_signed_response_alg: str = ID_TOKEN_ALG
 
     @property
     def client_metadata(self) -> dict[str, Any]:
@@ -80,6 +82,7 @@ class CodeView(AuthorizationCodeMixin):
     acr: str
     amr: tuple[str, ...]
     auth_time: datetime
+    sid: str | None = None
 
     def get_redirect_uri(self) -> str:
         return self.redirect_uri
@@ -149,6 +152,8 @@ class Grantee:
     acr: str
     amr: tuple[str, ...]
     auth_time: datetime
+    #: the browser session's ``sid`` at this client (``civicid.oidc.session_id``), when signing in
+    sid: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

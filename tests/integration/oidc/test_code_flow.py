@@ -165,7 +165,7 @@ def test_discovery_document(client):
     assert doc["subject_types_supported"] == ["pairwise"]
     assert doc["code_challenge_methods_supported"] == ["S256"]
     assert doc["response_types_supported"] == ["code"]
-    assert doc["id_token_signing_alg_values_supported"] == ["ES256"]
+    assert doc["id_token_signing_alg_values_supported"] == ["ES256", "RS256"]  # ES256 the default
     assert doc["token_endpoint_auth_methods_supported"] == ["client_secret_basic", "private_key_jwt"]
     assert set(doc["scopes_supported"]) == {"openid", "age", "name", "birthdate", "offline_access"}
     assert {"verified", "age_over_14", "age_over_18", "name", "birthdate"} <= set(doc["claims_supported"])

@@ -22,8 +22,8 @@ from civicid.oidc.discovery import (AUTHORIZE_PATH, CONSENT_PATH, DISCOVERY_PATH
 from civicid.oidc.errors import SignInRequired
 from civicid.oidc.service import (ConsentNeeded, ErrorPage, LogoutConfirm, OidcProvider, SignedOut,
                                   SignInNeeded)
-from civicid.oidc.starlette_adapter import (OAuthResponse, StarletteOAuth2Request, json_request, oauth2_request,
-                                            read_oauth2_request, to_starlette)
+from civicid.oidc.starlette_adapter import (OAuthResponse, StarletteOAuth2Request, oauth2_request,
+                                            read_oauth2_request, read_resource_request, to_starlette)
 from civicid.runtime import Runtime
 from civicid.web.citizen_session import clear_session_cookie, signed_in_citizen, signed_in_citizen_or_bearer
 from civicid.web.deps import RuntimeDep, plain_route, runtime_of, short_unit
@@ -34,6 +34,14 @@ router = APIRouter(tags=["oidc"])
 # The consent and logout pages must not be framed by another site (clickjacking a consent): the
 # HTTP boundary sends frame-ancestors 'none' (and the other security headers) with every response.
 PAGE_HEADERS = {"Cache-Control": "no-store"}
+
+# The discovery document and the JWKS are public and read without credentials, so any origin may
+# read them (Fetch standard, CORS protocol): a relying party running in a browser starts there.
+# No Access-Control-Allow-Credentials: with "*" browsers send no cookies and read no responses
+# that need them.
+PUBLIC_CORS = {"Access-Control-Allow-Origin": "*"}
+PUBLIC_PREFLIGHT = {**PUBLIC_CORS, "Access-Control-Allow-Methods": "GET", "Access-Control-Allow-Headers": "*",
+                    "Access-Control-Max-Age": "86400"}
 
 
 def _all_or_nothing(work: Callable):
@@ -100,9 +108,19 @@ async def _run(request: Request, runtime: Runtime, work: Callable, *, after_post
 
 @router.get(DISCOVERY_PATH)
 def discovery(runtime: RuntimeDep) -> JSONResponse:
-    """OpenID Provider Metadata (OIDC Discovery 1.0 §4)."""
+    """OpenID Provider Metadata (OIDC Discovery 1.0 §4), readable from any origin."""
     return JSONResponse(openid_configuration(issuer_of(runtime.settings.public_url)),
-                        headers={"Cache-Control": "public, max-age=300"})
+                        headers={"Cache-Control": "public, max-age=300", **PUBLIC_CORS})
+
+
+async def public_preflight(request: Request) -> Response:
+    """The CORS preflight of the public metadata (Fetch standard, "CORS-preflight request"): any
+    origin, GET, any request header ("*" is a wildcard when no credentials are sent)."""
+    return Response(status_code=204, headers=PUBLIC_PREFLIGHT)
+
+
+router.add_route(DISCOVERY_PATH, public_preflight, methods=["OPTIONS"], include_in_schema=False)
+router.add_route(JWKS_PATH, public_preflight, methods=["OPTIONS"], include_in_schema=False)
 
 
 @plain_route(router, AUTHORIZE_PATH, methods=["GET"])
@@ -141,18 +159,20 @@ async def token(request: Request) -> Response:
 
 @plain_route(router, USERINFO_PATH, methods=["GET", "POST"])
 async def userinfo(request: Request) -> Response:
-    """UserInfo endpoint (OIDC Core §5.3), bearer token in the Authorization header."""
+    """UserInfo endpoint (OIDC Core §5.3): bearer token in the Authorization header or in a
+    form-encoded POST body (RFC 6750 §2.1, §2.2)."""
     runtime = runtime_of(request)
-    req = json_request(request, issuer=issuer_of(runtime.settings.public_url))
+    req = await read_resource_request(request, issuer=issuer_of(runtime.settings.public_url))
     return to_starlette(short_unit(runtime, _all_or_nothing(
         lambda session: _provider(runtime, session, request).userinfo(req))))
 
 
 @router.get(JWKS_PATH)
 async def jwks(request: Request, runtime: RuntimeDep) -> JSONResponse:
-    """The ID-token signing keys (RFC 7517), old ones kept until their tokens expired."""
+    """The ID-token signing keys (RFC 7517), old ones kept until their tokens expired; readable
+    from any origin."""
     keys = short_unit(runtime, lambda session: _provider(runtime, session, request).jwks())
-    return JSONResponse(keys, headers={"Cache-Control": "public, max-age=60"})
+    return JSONResponse(keys, headers={"Cache-Control": "public, max-age=60", **PUBLIC_CORS})
 
 
 @router.api_route(LOGOUT_PATH, methods=["GET", "POST"], include_in_schema=False)
