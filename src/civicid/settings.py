@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     log_origin: str | None = Field(None, description=(
         "The transparency log's checkpoint origin and note key name (docs/transparency.md). "
         "Default: public_url without its scheme, plus /log (e.g. localhost:8000/log)."))
+    log_witnesses: str = Field("", description=(
+        "Comma-separated cosigner keys (<name>+<key ID>+<base64>) of the witnesses whose "
+        "cosigned checkpoints the log publishes at /log/cosigned-checkpoint."))
     # Operations (README, Operations): log format, and who may read /metrics (civicid.web.metrics)
     log_format: Literal["json", "text"] | None = Field(None, description=(
         "Log lines on stderr: one JSON object each, or text. Default: json in production, else text."))

@@ -23,6 +23,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from civicid.audit.events import EventTag
 from civicid.audit.note import verifier_key
 from civicid.audit.tiles import TILE_WIDTH, TileRef
+from civicid.audit.witness import cosigner_vkey
+from civicid.audit.witness_client import witness_log
 
 GO_PROGRAM = Path(__file__).parent / "tlog" / "main.go"
 GOPATH = Path("/usr/share/gocode")
@@ -82,11 +84,16 @@ def _run(go: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
 
 def test_go_sumdb_verifies_checkpoints_tiles_and_proofs(harness_factory, tmp_path):
     go = _go()
-    h = harness_factory(public_url="https://id.example.test/")
+    witness = Ed25519PrivateKey.from_private_bytes(bytes([5]) * 32)
+    h = harness_factory(public_url="https://id.example.test/",
+                        log_witnesses=cosigner_vkey("witness.example/w", witness.public_key()))
     _record(h, 0, 100)
-    old = h.client.get("/log/checkpoint")
-    assert old.headers["content-type"] == "text/plain; charset=utf-8"
-    assert old.text.startswith("id.example.test/log\n100\n")
+    assert h.client.get("/log/checkpoint").headers["content-type"] == "text/plain; charset=utf-8"
+    # The older checkpoint is the witnessed one: Go's note.Open must skip the cosignature line.
+    witness_log(h.client, "http://testserver", log_vkey=h.client.get("/log/vkey").text, name="witness.example/w",
+                key=witness, state_path=tmp_path / "witness.json", clock_s=lambda: 1_767_000_000)
+    old = h.client.get("/log/cosigned-checkpoint")
+    assert old.text.startswith("id.example.test/log\n100\n") and "\u2014 witness.example/w " in old.text
     (tmp_path / "old-checkpoint").write_text(old.text)
     _record(h, 100, 200)
     size = 300

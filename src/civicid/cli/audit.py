@@ -138,3 +138,46 @@ def rotate_key(as_json: bool = typer.Option(False, "--json", help="Print JSON.")
     else:
         console.print(f"Log key {rotation.serial} signs heads from tree size {rotation.first_size} on: "
                       f"{base64.b64encode(rotation.public_key).decode()}")
+
+
+@app.command("witness")
+def witness(
+    log: str = typer.Option(..., "--log", help="The log's public URL, e.g. https://id.example.gov"),
+    log_vkey: str = typer.Option(..., "--log-vkey", help="The log's checkpoint verifier key (GET /log/vkey)."),
+    name: str = typer.Option(..., "--name", help="This witness's name, e.g. witness.example.org/w1"),
+    key_file: Path = typer.Option(..., "--key-file", help=(
+        "This witness's Ed25519 seed (32 bytes, base64); created if missing.")),
+    state: Path = typer.Option(..., "--state", help="Where the witness keeps the last checkpoint it cosigned."),
+    publish: bool = typer.Option(True, "--publish/--no-publish", help="Hand the cosigned checkpoint to the log."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Cosign the log's checkpoint if it extends the last one this witness cosigned (C2SP
+    tlog-witness); refuse (exit 2, audit.witness_refused) a smaller or forked tree."""
+    import os
+    import time
+
+    import httpx
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from civicid.audit.witness import cosigner_vkey
+    from civicid.audit.witness_client import witness_log
+
+    with typed_errors(as_json):
+        if not key_file.exists():
+            seed = os.urandom(32)
+            key_file.touch(mode=0o600)
+            key_file.write_text(base64.b64encode(seed).decode("ascii") + "\n")
+        try:
+            key = Ed25519PrivateKey.from_private_bytes(base64.b64decode(key_file.read_text().strip(), validate=True))
+        except (binascii.Error, ValueError):
+            raise typer.BadParameter(f"{key_file} is not a base64 Ed25519 seed.") from None
+        with httpx.Client(timeout=30) as client:
+            run = witness_log(client, log, log_vkey=log_vkey, name=name, key=key, state_path=state,
+                              clock_s=lambda: int(time.time()), publish=publish)
+    result = {"cosigner_vkey": cosigner_vkey(name, key.public_key()), "tree_size": run.witnessed.state.tree_size,
+              "previous_size": run.previous_size, "published": run.published,
+              "cosigned_checkpoint": run.witnessed.note.dumps()}
+    if as_json:
+        print_json(result)
+    else:
+        typer.echo(run.witnessed.note.dumps(), nl=False)

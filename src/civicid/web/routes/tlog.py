@@ -54,3 +54,35 @@ def tile(path: str, session: SessionDep) -> Response:
     ref = parse_tile_path(path)
     return Response(tile_bytes(session, ref), media_type="application/octet-stream",
                     headers=IMMUTABLE if ref.full else PARTIAL)
+
+
+def _cosigned_store(request: Request):
+    from civicid.audit.cosigned import FileCosignedStore
+
+    return FileCosignedStore(request.app.state.settings.home / "transparency" / "cosigned-checkpoint")
+
+
+@router.get("/cosigned-checkpoint")
+def cosigned_checkpoint(request: Request) -> Response:
+    """The newest checkpoint a configured witness cosigned (C2SP tlog-cosignature); 404 before any."""
+    from civicid.audit.cosigned import latest_cosigned
+
+    return Response(latest_cosigned(_cosigned_store(request)), media_type=TEXT, headers=CHECKPOINT)
+
+
+@router.post("/cosigned-checkpoint")
+async def add_cosigned_checkpoint(request: Request, runtime: RuntimeDep) -> Response:
+    """Hand in a checkpoint of this log cosigned by a configured witness; answers the kept one."""
+    from starlette.concurrency import run_in_threadpool
+
+    from civicid.audit.cosigned import accept_cosigned, witness_keys
+
+    body = await request.body()
+    settings = request.app.state.settings
+
+    def accept() -> str:
+        with runtime.transaction() as session:
+            return accept_cosigned(session, runtime.keys, _cosigned_store(request), body, origin=log_origin(request),
+                                   witnesses=witness_keys(settings.log_witnesses)).dumps()
+
+    return Response(await run_in_threadpool(accept), media_type=TEXT, headers={"Cache-Control": "no-store"})

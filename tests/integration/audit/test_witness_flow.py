@@ -1,0 +1,59 @@
+"""`civicid audit witness` against the service: it cosigns the growing log, the log publishes the
+cosigned checkpoint, and a fork or a stranger's cosignature is refused."""
+
+from __future__ import annotations
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from civicid.audit.checkpoint import Checkpoint
+from civicid.audit.events import EventTag
+from civicid.audit.note import parse_note
+from civicid.audit.witness import WitnessRefused, WitnessState, cosigned_at, cosigner_vkey
+from civicid.audit.witness_client import LogUnreachable, witness_log
+
+NAME = "witness.example.org/w1"
+KEY = Ed25519PrivateKey.from_private_bytes(bytes([9]) * 32)
+
+
+def _filled(h, start: int, count: int) -> None:
+    with h.runtime.transaction() as session:
+        log = h.runtime.access_log(session)
+        for i in range(start, start + count):
+            log.record(EventTag.PARTNER_CITIZEN_VERIFY, actor="partner:p1", citizen_id=f"c{i}", purpose=f"check {i}")
+    h.runtime.sequence_log()
+
+
+def _run(h, state, key=KEY, name=NAME):
+    return witness_log(h.client, "http://testserver", log_vkey=h.client.get("/log/vkey").text, name=name, key=key,
+                       state_path=state, clock_s=lambda: 1_767_000_000)
+
+
+def _published(h):
+    note = parse_note(h.client.get("/log/cosigned-checkpoint").text)
+    return Checkpoint.from_text(note.text).tree_size, cosigned_at(note, name=NAME, public_key=KEY.public_key())
+
+
+def test_the_witness_cosigns_a_growing_log_and_the_log_publishes_it(harness_factory, tmp_path):
+    h = harness_factory(log_witnesses=cosigner_vkey(NAME, KEY.public_key()))
+    state = tmp_path / "state.json"
+    missing = h.client.get("/log/cosigned-checkpoint")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "audit.no_cosigned_checkpoint"
+
+    _filled(h, 0, 5)
+    first = _run(h, state)
+    assert first.previous_size is None and first.published and _published(h) == (5, 1_767_000_000)
+    _filled(h, 5, 7)
+    second = _run(h, state)
+    assert (second.previous_size, WitnessState.load(state).tree_size) == (5, 12) and _published(h)[0] == 12
+
+    # A witness remembering another root for size 5 (the log showed it another history) refuses.
+    WitnessState(first.witnessed.state.origin, 5, bytes(32)).save(state)
+    with pytest.raises(WitnessRefused):
+        _run(h, state)
+    assert _published(h)[0] == 12
+
+    # A witness the log was not told about cannot get its cosignature published.
+    stranger = Ed25519PrivateKey.from_private_bytes(bytes([3]) * 32)
+    with pytest.raises(LogUnreachable, match="audit.not_cosigned"):
+        _run(h, tmp_path / "other.json", key=stranger, name="stranger.example/w")
