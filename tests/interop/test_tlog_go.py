@@ -10,10 +10,13 @@ system-deps``); skipped without them, except under CI=true.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
 import subprocess
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -121,6 +124,18 @@ def test_go_sumdb_verifies_checkpoints_tiles_and_proofs(harness_factory, tmp_pat
     print(result.stdout)
     assert result.returncode == 0, result.stderr + result.stdout
     assert "OK origin=id.example.test/log size=300" in result.stdout and "civicid_proofs=11" in result.stdout
+
+    # The mirror served by a plain static file server (as any static host would) checks the same.
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(mirror))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        over_http = _run(go, tmp_path, "-prefix", f"http://127.0.0.1:{server.server_port}/", *args[2:])
+    finally:
+        server.shutdown()
+        thread.join()
+    assert over_http.returncode == 0 and "OK origin=id.example.test/log size=300" in over_http.stdout, over_http.stderr
 
     # The same checker refuses a mirror with one hash changed, and a checkpoint under another key.
     tile = mirror / "tile/0/000"
