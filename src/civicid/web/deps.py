@@ -26,11 +26,13 @@ def runtime_of(request: Request) -> Runtime:
 def plain_route(router: APIRouter, path: str, *, methods: list[str]):
     """Register ``async def endpoint(request) -> Response`` as a plain Starlette route, for the
     endpoints every sign-in calls: FastAPI's route handling (dependency solving, response
-    serialisation) costs about 40 us per request here. The app's error handlers still apply;
-    such routes are not in the OpenAPI document."""
+    serialisation) costs about 40 us per request here. The app's error handlers still apply.
+    FastAPI cannot document such routes: their operations are written in ``web.openapi``, and
+    the app does not start without one."""
 
     def register(endpoint: Callable) -> Callable:
         router.add_route(path, endpoint, methods=methods, include_in_schema=False)
+        endpoint.is_plain_route = True  # type: ignore[attr-defined]  (found by web.openapi)
         return endpoint
 
     return register

@@ -69,6 +69,20 @@ async def read_frames(request: Request, *, max_frames: int, max_frame_bytes: int
     return FrameUpload(fields=fields, frames=tuple(Frame(t, data) for t, data in zip(timestamps, images)))
 
 
+def frames_form_openapi(**fields: str) -> dict:
+    """``openapi_extra`` for a route that reads its body with ``read_frames`` (FastAPI cannot
+    see it): the multipart form, with ``fields`` (name → description) besides the frames."""
+    properties = {
+        "frames": {"type": "array", "items": {"type": "string", "format": "binary"},
+                   "description": "One JPEG per part, in capture order."},
+        "timestamps_ms": {"type": "string", "pattern": "^[0-9]+(,[0-9]+)*$",
+                          "description": "Each frame's capture time in ms, comma-separated, in order."},
+        **{name: {"type": "string", "description": description} for name, description in fields.items()},
+    }
+    return {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+        "type": "object", "required": ["frames", "timestamps_ms", *fields], "properties": properties}}}}}
+
+
 def parse_timestamps(text: str, count: int) -> list[int]:
     try:
         values = [int(value) for value in text.split(",") if value.strip()]

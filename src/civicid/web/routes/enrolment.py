@@ -7,7 +7,7 @@ from starlette.concurrency import run_in_threadpool
 from civicid.enrolment.service import EnrolmentService, decide_session
 from civicid.web.citizen_session import set_session_cookie
 from civicid.web.deps import ClientDep, RuntimeDep, SessionDep
-from civicid.web.uploads import read_frames
+from civicid.web.uploads import frames_form_openapi, read_frames
 
 router = APIRouter(prefix="/api/v1/enrolments", tags=["enrolment"])
 
@@ -30,7 +30,7 @@ def start_enrolment(body: StartEnrolment, runtime: RuntimeDep, session: SessionD
             "upload": _upload_limits(runtime.settings)}
 
 
-@router.post("/{session_id}/frames")
+@router.post("/{session_id}/frames", openapi_extra=frames_form_openapi())
 async def submit_frames(session_id: str, request: Request, response: Response, runtime: RuntimeDep,
                         client: ClientDep) -> dict:
     """Multipart ``frames`` (JPEG) with ``timestamps_ms``; returns the decision with reason codes.

@@ -15,7 +15,7 @@ from civicid.partners.errors import PartnerAuthFailed
 from civicid.partners.service import PartnerService
 from civicid.partners.verification import authenticate, verify as verify_partner_request
 from civicid.web.deps import RuntimeDep, SessionDep
-from civicid.web.uploads import read_frames
+from civicid.web.uploads import frames_form_openapi, read_frames
 
 router = APIRouter(prefix="/api/v1/verifications", tags=["partners"])
 _basic = HTTPBasic(auto_error=False, realm="civicid-partners")
@@ -41,7 +41,8 @@ def verification_challenge(credentials: PartnerCredentials, runtime: RuntimeDep,
     return {"challenge_id": challenge_id, **challenge.to_json()}
 
 
-@router.post("")
+@router.post("", openapi_extra=frames_form_openapi(
+    challenge_id="From /challenge.", id_number="The claimed ID number.", name="The claimed name."))
 async def verify(request: Request, credentials: PartnerCredentials, runtime: RuntimeDep) -> dict:
     """Multipart: ``challenge_id``, ``id_number``, ``name``, ``frames`` (JPEG) and ``timestamps_ms``.
 

@@ -11,7 +11,7 @@ from civicid.enrolment.recovery import RecoveryService
 from civicid.enrolment.service import decide_session
 from civicid.web.citizen_session import set_session_cookie
 from civicid.web.deps import ClientDep, RuntimeDep, SessionDep
-from civicid.web.uploads import read_frames
+from civicid.web.uploads import frames_form_openapi, read_frames
 
 router = APIRouter(prefix="/api/v1/recovery", tags=["recovery"])
 
@@ -33,7 +33,7 @@ def start_recovery(body: StartRecovery, runtime: RuntimeDep, session: SessionDep
                        "max_total_bytes": settings.enrolment_max_total_bytes, "min_fps": 15}}
 
 
-@router.post("/{session_id}/frames")
+@router.post("/{session_id}/frames", openapi_extra=frames_form_openapi())
 async def submit_recovery_frames(session_id: str, request: Request, response: Response, runtime: RuntimeDep,
                                  client: ClientDep) -> dict:
     """Multipart ``frames`` (JPEG) with ``timestamps_ms``, as for enrolment. On a match against
