@@ -18,6 +18,7 @@ from civicid.officials.service import OfficialService
 from civicid.partners.service import PartnerService
 from tests.integration.limits.concurrency import CONCURRENCY, run_at_once
 from tests.support.harness import NOW, make_citizen
+from tests.support.clips import tiny_jpeg
 
 ID_NUMBER, NAME = "11010519900307005X", "Li Ming"
 FLOOR_S = 0.2  # the enrolment's response floor: a window in which a check-then-record limiter races
@@ -84,7 +85,7 @@ def _challenge(h, auth) -> str:
 
 def _verify(h, auth, challenge_id: str) -> str:
     data = {"challenge_id": challenge_id, "id_number": ID_NUMBER, "name": "Wang Fang", "timestamps_ms": "0"}
-    response = h.client.post("/api/v1/verifications", files=[("frames", ("0.jpg", b"x", "image/jpeg"))],
+    response = h.client.post("/api/v1/verifications", files=[("frames", ("0.jpg", tiny_jpeg(), "image/jpeg"))],
                              data=data, auth=auth)
     return str(response.status_code)
 

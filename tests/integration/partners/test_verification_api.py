@@ -9,21 +9,9 @@ from civicid.enrolment.frames import Frame
 from civicid.partners.models import Partner, Verification
 from civicid.partners.service import PartnerService
 from tests.conftest import require_data
-from tests.support.clips import clip_frames, still
+from tests.support.clips import clip_frames, still, tiny_jpeg
 from tests.support.harness import CLM, make_citizen
 
-
-def _tiny_jpeg() -> bytes:
-    import io
-
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.new("RGB", (8, 8)).save(buffer, "JPEG")
-    return buffer.getvalue()
-
-
-TINY_JPEG = _tiny_jpeg()  # a frame whose contents never matter: these requests end before face work
 
 ID_NUMBER, NAME = "11010519900307005X", "Li Ming"
 
@@ -64,7 +52,7 @@ def test_live_holder_matches_and_the_citizen_sees_the_check(h, session_factory):
 
 def test_wrong_name_is_not_found_or_mismatch(h):
     h.add_person(id_number=ID_NUMBER, name=NAME, photo=b"unused")
-    body = _verify(h, [Frame(0, TINY_JPEG)], name="Wang Fang").json()
+    body = _verify(h, [Frame(0, tiny_jpeg())], name="Wang Fang").json()
     assert body["result"] == "not_found_or_mismatch"
 
 
@@ -93,20 +81,20 @@ def test_partner_authentication(h):
 def test_a_challenge_is_single_use_and_bound_to_its_partner(h):
     h.add_person(id_number=ID_NUMBER, name=NAME, photo=b"unused")
     challenge_id = h.client.post("/api/v1/verifications/challenge", auth=h.auth).json()["challenge_id"]
-    assert _verify(h, [Frame(0, TINY_JPEG)], name="Wrong", challenge_id=challenge_id).status_code == 200
-    again = _verify(h, [Frame(0, TINY_JPEG)], name="Wrong", challenge_id=challenge_id)
+    assert _verify(h, [Frame(0, tiny_jpeg())], name="Wrong", challenge_id=challenge_id).status_code == 200
+    again = _verify(h, [Frame(0, tiny_jpeg())], name="Wrong", challenge_id=challenge_id)
     assert again.status_code == 410 and again.json()["error"]["code"] == "verification.challenge_invalid"
     with h.runtime.transaction() as session:
         other = PartnerService(h.runtime, session).register("Other Platform")
     theirs = h.client.post("/api/v1/verifications/challenge", auth=(other.client_id, other.secret)).json()
-    assert _verify(h, [Frame(0, TINY_JPEG)], challenge_id=theirs["challenge_id"]).status_code == 410
+    assert _verify(h, [Frame(0, tiny_jpeg())], challenge_id=theirs["challenge_id"]).status_code == 410
 
 
 def test_rate_limit_per_id_number(h):
     h.add_person(id_number=ID_NUMBER, name=NAME, photo=b"unused")
     for _ in range(3):
-        assert _verify(h, [Frame(0, TINY_JPEG)], name="Wrong").status_code == 200
-    limited = _verify(h, [Frame(0, TINY_JPEG)], name="Wrong")
+        assert _verify(h, [Frame(0, tiny_jpeg())], name="Wrong").status_code == 200
+    limited = _verify(h, [Frame(0, tiny_jpeg())], name="Wrong")
     assert limited.status_code == 429 and limited.json()["error"]["code"] == "verification.rate_limited"
     assert int(limited.headers["Retry-After"]) == 3600
 
@@ -124,10 +112,10 @@ def test_refused_verifications_of_an_enrolled_citizen_are_in_their_history(h, se
     h.add_person(id_number=ID_NUMBER, name=NAME, photo=b"unused")
     citizen_id = make_citizen(h, id_number=ID_NUMBER, name=NAME)
     challenge_id = h.client.post("/api/v1/verifications/challenge", auth=h.auth).json()["challenge_id"]
-    assert _verify(h, [Frame(0, TINY_JPEG)], name="Wrong", challenge_id=challenge_id).status_code == 200
-    assert _verify(h, [Frame(0, TINY_JPEG)], name="Wrong", challenge_id=challenge_id).status_code == 410  # reused
-    assert _verify(h, [Frame(0, TINY_JPEG)], name="Wrong").status_code == 200
-    assert _verify(h, [Frame(0, TINY_JPEG)], name="Wrong").status_code == 429  # 3 requests an hour per number
+    assert _verify(h, [Frame(0, tiny_jpeg())], name="Wrong", challenge_id=challenge_id).status_code == 200
+    assert _verify(h, [Frame(0, tiny_jpeg())], name="Wrong", challenge_id=challenge_id).status_code == 410  # reused
+    assert _verify(h, [Frame(0, tiny_jpeg())], name="Wrong").status_code == 200
+    assert _verify(h, [Frame(0, tiny_jpeg())], name="Wrong").status_code == 429  # 3 requests an hour per number
 
     events = _citizen_events(session_factory)
     assert [(tag, ref) for tag, ref, _ in events] == [
@@ -140,7 +128,7 @@ def test_refused_verifications_of_an_enrolled_citizen_are_in_their_history(h, se
 def test_refusals_for_a_number_nobody_enrolled_log_nothing(h, session_factory):
     h.add_person(id_number=ID_NUMBER, name=NAME, photo=b"unused")
     for _ in range(4):
-        _verify(h, [Frame(0, TINY_JPEG)], name="Wrong")
+        _verify(h, [Frame(0, tiny_jpeg())], name="Wrong")
     assert _citizen_events(session_factory) == []
 
 
