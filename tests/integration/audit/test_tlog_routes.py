@@ -11,6 +11,7 @@ from civicid.audit.events import EventTag
 from civicid.audit.merkle import EMPTY_ROOT
 from civicid.audit.models import LogNode
 from civicid.audit.note import parse_verifier_key
+from civicid.audit.tiles import split_entry_bundle
 
 
 def _filled(h, count: int) -> None:
@@ -52,6 +53,9 @@ def test_tiles_exist_only_as_far_as_the_log_and_only_in_canonical_paths(harness_
     assert partial.headers["access-control-allow-origin"] == "*"
     bundle = h.client.get("/log/tile/entries/000.p/2")
     assert bundle.status_code == 200 and bundle.headers["content-type"] == "application/octet-stream"
+    assert bundle.headers["content-encoding"] == "gzip" and len(split_entry_bundle(bundle.content)) == 2
+    plain = h.client.get("/log/tile/entries/000.p/2", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.content == bundle.content
     for path, code in (("0/000.p/4", "audit.no_such_tile"), ("0/000", "audit.no_such_tile"),
                        ("entries/001.p/1", "audit.no_such_tile"), ("0/x000/000.p/1", "audit.bad_tile_path"),
                        ("8/000/000", "audit.bad_tile_path")):

@@ -11,6 +11,8 @@ read by the Go checksum database's, Sigsum's or Sigstore's clients.
 
 from __future__ import annotations
 
+import gzip
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
@@ -48,12 +50,19 @@ def vkey(request: Request, runtime: RuntimeDep, session: SessionDep) -> Response
 
 
 @router.get("/tile/{path:path}")
-def tile(path: str, session: SessionDep) -> Response:
-    """A Merkle tile or an entry bundle (C2SP tlog-tiles); 404 for a bad path, 422
-    ``audit.out_of_range`` for one the log has not reached."""
+def tile(path: str, request: Request, session: SessionDep) -> Response:
+    """A Merkle tile or an entry bundle (C2SP tlog-tiles); 404 ``audit.bad_tile_path`` for a bad
+    path, 404 ``audit.no_such_tile`` for one the log has not reached. Entry bundles are gzipped
+    for clients that accept it (tlog-tiles: "SHOULD be compressed at the HTTP layer")."""
     ref = parse_tile_path(path)
-    return Response(tile_bytes(session, ref), media_type="application/octet-stream",
-                    headers=IMMUTABLE if ref.full else PARTIAL)
+    data = tile_bytes(session, ref)
+    headers = dict(IMMUTABLE if ref.full else PARTIAL)
+    if ref.level is None:
+        headers["Vary"] = "Accept-Encoding"
+        if "gzip" in request.headers.get("accept-encoding", ""):
+            data = gzip.compress(data, mtime=0)
+            headers["Content-Encoding"] = "gzip"
+    return Response(data, media_type="application/octet-stream", headers=headers)
 
 
 def _cosigned_store(request: Request):
