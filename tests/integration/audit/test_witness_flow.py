@@ -57,3 +57,41 @@ def test_the_witness_cosigns_a_growing_log_and_the_log_publishes_it(harness_fact
     stranger = Ed25519PrivateKey.from_private_bytes(bytes([3]) * 32)
     with pytest.raises(LogUnreachable, match="audit.not_cosigned"):
         _run(h, tmp_path / "other.json", key=stranger, name="stranger.example/w")
+
+
+def test_the_cli_creates_its_key_cosigns_and_refuses_a_fork(harness_factory, tmp_path, monkeypatch):
+    import json
+
+    import httpx
+    from typer.testing import CliRunner
+
+    from civicid.cli.main import app
+
+    class _Shared:  # the CLI's httpx.Client, talking to the test app
+        def __init__(self, **_):
+            pass
+
+        def __enter__(self):
+            return h.client
+
+        def __exit__(self, *_):
+            return False
+
+    key_file, state = tmp_path / "w.key", tmp_path / "w.json"
+    first = CliRunner().invoke(app, ["audit", "witness", "--log", "http://testserver", "--log-vkey", "x+00000000+AA==",
+                                     "--name", NAME, "--key-file", str(key_file), "--state", str(state),
+                                     "--no-publish", "--json"])
+    assert first.exit_code == 2 and "audit.malformed_note" in first.output and key_file.stat().st_mode & 0o077 == 0
+    h = harness_factory()
+    monkeypatch.setattr(httpx, "Client", _Shared)
+    _filled(h, 0, 3)
+    args = ["audit", "witness", "--log", "http://testserver", "--log-vkey", h.client.get("/log/vkey").text.strip(),
+            "--name", NAME, "--key-file", str(key_file), "--state", str(state), "--no-publish", "--json"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert out["tree_size"] == 3 and out["cosigner_vkey"].startswith(NAME + "+") and not out["published"]
+    WitnessState(WitnessState.load(state).origin, 3, bytes(32)).save(state)
+    _filled(h, 3, 1)
+    refused = CliRunner().invoke(app, args)
+    assert refused.exit_code == 2 and "audit.witness_refused" in refused.output
