@@ -1,7 +1,9 @@
 """The citizen's pages: sign in with a passkey, enrol (or recover) by face, the account page.
 
 The pages are plain HTML with small scripts in /static/citizen/ (no build step, no CDN); the
-scripts call the JSON API.
+scripts call the JSON API. The account page's actions (revoke a service, rotate the network ID,
+download, delete) are plain forms that work without JavaScript: each carries an HMAC of this
+browser's session token and the action, on top of the HTTP boundary's same-origin check.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 from civicid import __version__
@@ -164,7 +167,8 @@ async def account_export(request: Request, runtime: RuntimeDep):
         return JSONResponse(document, headers={"Content-Disposition": 'attachment; filename="civicid-export.json"',
                                                "Cache-Control": "no-store"})
 
-    return short_unit(runtime, unit)
+    # the whole history with its proofs: not a short unit, so off the event loop
+    return await run_in_threadpool(short_unit, runtime, unit)
 
 
 @router.post("/account/delete", response_class=HTMLResponse)
