@@ -6,23 +6,15 @@ BIN := $(VENV)/bin
 CIVICID_HOME ?= ./var
 CIVICID_DATA ?= ../shared/data
 export CIVICID_HOME CIVICID_DATA
-# A dlib built against OpenBLAS, cached per machine by `make fast` (see README, "Fast path").
-WHEEL_CACHE ?= $(HOME)/.cache/civicid/wheels
-DLIB_VERSION := 20.0.1
-FAST_WHEEL = $(firstword $(wildcard $(WHEEL_CACHE)/dlib-$(DLIB_VERSION)-*.whl))
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/civicid_test
 
-.PHONY: run test install system-deps fast bench clean
+.PHONY: run test install system-deps bench clean
 
 $(BIN)/civicid: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[test]'
 	$(BIN)/civicid face fetch-models
-	@if [ -n "$(FAST_WHEEL)" ]; then \
-	  echo "Using the cached OpenBLAS dlib: $(FAST_WHEEL)"; \
-	  $(BIN)/pip uninstall -q -y dlib-bin && $(BIN)/pip install -q --no-deps --force-reinstall "$(FAST_WHEEL)"; \
-	fi
 	touch $@
 
 install: $(BIN)/civicid
@@ -50,28 +42,12 @@ test: install system-deps
 	  || psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE civicid_test" >/dev/null 2>&1 || true
 	CIVICID_TEST_POSTGRES_URL=$${CIVICID_TEST_POSTGRES_URL:-$(PG_URL)} $(BIN)/pytest -n 2 --dist loadgroup
 
-# Optional: build dlib against OpenBLAS once per machine (about 6 minutes on 2 cores), cache the
-# wheel, and install it in place of dlib-bin. Later `make run`/`make test` reuse the cached wheel.
-fast: install
-	@if [ -z "$(FAST_WHEEL)" ]; then \
-	  command -v cmake >/dev/null || $(BIN)/pip install -q cmake; \
-	  dpkg -s libopenblas-dev >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq libopenblas-dev >/dev/null); \
-	  mkdir -p $(WHEEL_CACHE) && PATH=$(abspath $(BIN)):$$PATH CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) \
-	    $(BIN)/pip wheel --no-deps --no-binary dlib -w $(WHEEL_CACHE) dlib==$(DLIB_VERSION); \
-	fi
-	$(BIN)/pip uninstall -q -y dlib-bin || true
-	$(BIN)/pip install -q --no-deps --force-reinstall $$(ls $(WHEEL_CACHE)/dlib-$(DLIB_VERSION)-*.whl | head -1)
-	touch $(BIN)/civicid
-
-# The face benchmark compares with face_recognition (no-deps: it only needs dlib and the weights we
-# already have) on both dlib builds, each installed into its own folder under bench/.dlib.
+# The face benchmark runs CivicID's engines beside face_recognition (no-deps: it only needs the
+# dlib-bin and face_recognition_models the install already has) on the same images, in one run.
 FACE_RECOGNITION_VERSION := 1.3.0
 bench: install
 	$(BIN)/pip install -q -e '.[test,bench]'
 	$(BIN)/pip install -q --no-deps face_recognition==$(FACE_RECOGNITION_VERSION)
-	test -d bench/.dlib/bin/dlib || $(BIN)/pip install -q --no-deps --target bench/.dlib/bin dlib-bin==20.0.1.post1
-	@if [ -n "$(FAST_WHEEL)" ]; then test -d bench/.dlib/blas/dlib || $(BIN)/pip install -q --no-deps --target bench/.dlib/blas "$(FAST_WHEEL)"; \
-	  else echo "No OpenBLAS dlib cached: run 'make fast' first to include it in the benchmark."; fi
 	$(BIN)/python bench/face_bench.py
 	$(BIN)/python bench/enrol_bench.py
 	$(BIN)/python bench/audit_bench.py --sizes 10000,100000,1000000
