@@ -7,7 +7,7 @@ The same images (faces/, then LFW View 1; ``--limit N`` keeps the first N of eac
 
   civicid:<default>  the engine the service runs as installed (Settings().face_engine, fr-feature
                      unless CIVICID_FACE_ENGINE says otherwise), with the service's detection options
-                     (civicid.runtime.service_engine) and its primary-face selection
+                     (civicid.runtime.service_engine_factory) and its primary-face selection
   civicid:<other>    the other pinned engines (mobilefacenet, dlib) with the same options
   face_recognition   face_recognition 1.3.0 on dlib-bin, as its README uses it: load_image_file →
                      face_locations (HOG, upsample 1) → face_encodings (5 points, 1 jitter) of the
@@ -51,11 +51,10 @@ from rich.progress import Progress
 from rich.table import Table
 
 from civicid.face.batch import EncodedImage, StageTimings, encode_files
-from civicid.face.dlib_engine import EngineOptions
-from civicid.face.engines import engine_factory
 from civicid.face.evaluation.dataset import Dataset, load_dataset
 from civicid.face.evaluation.report import EvaluationReport, build_report
 from civicid.face.interfaces import FaceEngine
+from civicid.runtime import service_engine_factory
 from civicid.settings import Settings
 
 HERE = Path(__file__).parent
@@ -139,14 +138,11 @@ def _peer_encode(path: str) -> EncodedImage:
 
 def pipelines(settings: Settings) -> list[Pipeline]:
     """The default engine first, then the others, then the peer."""
-    detection = EngineOptions(detector=settings.face_detector, cnn_fallback=settings.face_cnn_fallback)
     default = settings.face_engine
     names = [default, *(name for name in ENGINES if name != default)]
     out = []
     for name in names:
-        factory = engine_factory(name, model_dir=settings.resolved_model_dir, detection=detection,
-                                 quality_policy=settings.quality_policy, custom=settings.custom_face_model,
-                                 threshold=settings.face_threshold)
+        factory = service_engine_factory(settings.model_copy(update={"face_engine": name}))
         label = f"civicid:{name}" + (" (default)" if name == default else "")
         out.append(Pipeline(label, name, settings.threshold_of(name), factory,
                             settings.image_max_bytes, settings.image_max_pixels))
