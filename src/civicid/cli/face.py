@@ -24,6 +24,12 @@ app = typer.Typer(help="Face engine tools: evaluation and calibration.", no_args
 _DEFAULTS = EngineOptions()
 
 
+def progress_bar(verb: str, *, transient: bool) -> Progress:
+    """A bar on stderr: ``verb`` the task's name, done of total, time spent and left."""
+    return Progress(TextColumn(verb + " {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    TimeRemainingColumn(), console=err_console, transient=transient)
+
+
 @app.command("eval")
 def evaluate(
     dataset: Path = typer.Argument(..., help="Folder with images/<person>/<file> and optionally pairs.csv."),
@@ -69,15 +75,7 @@ def evaluate(
                                  quality_policy=settings.quality_policy, custom=settings.custom_face_model)
         out_dir = out or settings.home / "eval" / data.name
         paths = [data.path(i) for i in range(len(data.images))]
-        with Progress(
-            TextColumn("encoding {task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-            console=err_console,
-            transient=as_json,
-        ) as progress:
+        with progress_bar("encoding", transient=as_json) as progress:
             task = progress.add_task(data.name, total=len(paths))
             results = encode_files(
                 paths,
@@ -160,15 +158,7 @@ def pad_evaluate(
         engine = service_engine(settings)
         detector = PresentationAttackDetector(model_dir=settings.resolved_model_dir)
         scored = []
-        with Progress(
-            TextColumn("scoring {task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-            console=err_console,
-            transient=as_json,
-        ) as progress:
+        with progress_bar("scoring", transient=as_json) as progress:
             task = progress.add_task(data.name, total=len(data.clips))
             for clip in data.clips:
                 scored.append(pad_eval.score_video(clip, data.path(clip), fps=fps, engine=engine, pad=detector,
