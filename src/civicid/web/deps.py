@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from typing import Annotated, Callable, Iterator, TypeVar
 
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from civicid.runtime import Runtime
 
@@ -38,24 +41,59 @@ def plain_route(router: APIRouter, path: str, *, methods: list[str]):
     return register
 
 
+class RouteUnits:
+    """The route units of work (``SessionDep``) open in this process. Each holds its transaction
+    from its handler, in a worker thread, to its commit, in another hop that the event loop
+    schedules: while one is open, a unit that waits on the loop for its locks may wait for ever."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.open = 0
+
+    @contextmanager
+    def holding(self) -> Iterator[None]:
+        with self._lock:
+            self.open += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.open -= 1
+
+
+def route_units(runtime: Runtime) -> RouteUnits:
+    return runtime.shared("web.route_units", RouteUnits)
+
+
 def get_session(runtime: RuntimeDep) -> Iterator[Session]:
-    with runtime.transaction() as session:
+    with route_units(runtime).holding(), runtime.transaction() as session:
         yield session
 
 
 T = TypeVar("T")
 
 
-def short_unit(runtime: Runtime, work: Callable[[Session], T]) -> T:
+def unit_of_work(runtime: Runtime, work: Callable[[Session], T]) -> T:
+    with runtime.transaction() as session:
+        return work(session)
+
+
+async def short_unit(runtime: Runtime, work: Callable[[Session], T]) -> T:
     """For the sign-in's units of work (a handful of statements, a few milliseconds): one
     transaction, run right on the event loop's thread. Handing them to a worker thread cost more
     than the work: 9.2-10.0 against 8.1-8.2 ms of server CPU per sign-in in the OIDC bench, for
     the hop and for the two threads taking turns at the GIL. While such a unit runs, its process
     serves nothing else, so only units without long waits belong here: no face work, no calls
     to other services. A unit never awaits, so two of them never hold locks at once in one
-    process; the other worker processes go on while one waits on the database."""
-    with runtime.transaction() as session:
-        return work(session)
+    process; the other worker processes go on while one waits on the database.
+
+    Except while a route unit of work (``SessionDep``) is open in this process: it may hold a lock
+    the unit needs (on SQLite, every transaction holds the database's write lock) and it needs
+    the loop to commit, so a unit waiting on the loop would stop both, on SQLite for the busy
+    timeout and then a 503 (found by the kill -9 test). Then the unit goes to a worker thread."""
+    if route_units(runtime).open:
+        return await run_in_threadpool(unit_of_work, runtime, work)
+    return unit_of_work(runtime, work)
 
 
 # scope="function": commit when the handler returns, before the response is sent, so a client

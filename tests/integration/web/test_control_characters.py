@@ -56,12 +56,12 @@ def test_a_nul_that_reaches_the_database_is_a_400_and_its_parameters_are_not_log
 
     async def leak(request: Request):
         runtime = runtime_of(request)
-        short_unit(runtime, lambda session: session.execute(sa.text("SELECT :v"), {"v": "secret-1" + NUL}))
+        await short_unit(runtime, lambda session: session.execute(sa.text("SELECT :v"), {"v": "secret-1" + NUL}))
         return None
 
     async def leak_hot(request: Request):
         runtime = runtime_of(request)
-        short_unit(runtime, lambda session: statement.run(session, {"v": "secret-2" + NUL}))
+        await short_unit(runtime, lambda session: statement.run(session, {"v": "secret-2" + NUL}))
         return None
 
     client.app.router.add_route("/test/leak", leak, methods=["GET"])

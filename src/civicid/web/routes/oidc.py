@@ -103,7 +103,7 @@ async def _run(request: Request, runtime: Runtime, work: Callable, *, after_post
         signed = signed_in_citizen(request, runtime, session) if browser else None
         return work(_provider(runtime, session, request), oauth_request, signed)
 
-    return _respond(request, short_unit(runtime, _all_or_nothing(unit)), after_post=after_post)
+    return _respond(request, await short_unit(runtime, _all_or_nothing(unit)), after_post=after_post)
 
 
 @router.get(DISCOVERY_PATH)
@@ -142,7 +142,7 @@ async def authorize_post(request: Request, runtime: RuntimeDep) -> Response:
     def unit(session):
         return _provider(runtime, session, request).authorize(as_get, signed_in_citizen(request, runtime, session))
 
-    return _respond(request, short_unit(runtime, _all_or_nothing(unit)), after_post=True)
+    return _respond(request, await short_unit(runtime, _all_or_nothing(unit)), after_post=True)
 
 
 @router.post(CONSENT_PATH, include_in_schema=False)
@@ -163,7 +163,7 @@ async def userinfo(request: Request) -> Response:
     form-encoded POST body (RFC 6750 §2.1, §2.2)."""
     runtime = runtime_of(request)
     req = await read_resource_request(request, issuer=issuer_of(runtime.settings.public_url))
-    return to_starlette(short_unit(runtime, _all_or_nothing(
+    return to_starlette(await short_unit(runtime, _all_or_nothing(
         lambda session: _provider(runtime, session, request).userinfo(req))))
 
 
@@ -171,7 +171,7 @@ async def userinfo(request: Request) -> Response:
 async def jwks(request: Request, runtime: RuntimeDep) -> JSONResponse:
     """The ID-token signing keys (RFC 7517), old ones kept until their tokens expired; readable
     from any origin."""
-    keys = short_unit(runtime, lambda session: _provider(runtime, session, request).jwks())
+    keys = await short_unit(runtime, lambda session: _provider(runtime, session, request).jwks())
     return JSONResponse(keys, headers={"Cache-Control": "public, max-age=60", **PUBLIC_CORS})
 
 
@@ -203,7 +203,7 @@ async def my_consents(request: Request, runtime: RuntimeDep) -> dict:
             for c in _provider(runtime, session, request).consents(me.citizen_id)
         ]}
 
-    return short_unit(runtime, _all_or_nothing(unit))
+    return await short_unit(runtime, _all_or_nothing(unit))
 
 
 @router.delete("/api/v1/me/consents/{client_id}", status_code=204, tags=["citizen"])
@@ -214,5 +214,5 @@ async def revoke_my_consent(client_id: str, request: Request, runtime: RuntimeDe
         me = _citizen(request, runtime, session)
         _provider(runtime, session, request).revoke_consent(me.citizen_id, client_id)
 
-    short_unit(runtime, _all_or_nothing(unit))
+    await short_unit(runtime, _all_or_nothing(unit))
     return Response(status_code=204)

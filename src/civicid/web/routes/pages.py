@@ -24,7 +24,7 @@ from civicid.oidc.errors import ConsentNotFound
 from civicid.oidc.service import OidcProvider
 from civicid.web.citizen_account import all_events, client_names, history_of, in_plain_words, services_of
 from civicid.web.citizen_session import clear_session_cookie, signed_in_citizen
-from civicid.web.deps import RuntimeDep, SessionDep, short_unit
+from civicid.web.deps import RuntimeDep, SessionDep, short_unit, unit_of_work
 from civicid.web.routes.me import export_document
 
 router = APIRouter(include_in_schema=False)
@@ -138,7 +138,7 @@ async def account_revoke(request: Request, runtime: RuntimeDep):
             return _back("unknown_service")
         return _back("revoked")
 
-    return short_unit(runtime, unit)
+    return await short_unit(runtime, unit)
 
 
 @router.post("/account/network-id")
@@ -152,7 +152,7 @@ async def account_rotate(request: Request, runtime: RuntimeDep):
         AccountService(runtime, session).rotate_network_id(signed_in.citizen_id)
         return _back("rotated")
 
-    return short_unit(runtime, unit)
+    return await short_unit(runtime, unit)
 
 
 @router.post("/account/export")
@@ -168,7 +168,7 @@ async def account_export(request: Request, runtime: RuntimeDep):
                                                "Cache-Control": "no-store"})
 
     # the whole history with its proofs: not a short unit, so off the event loop
-    return await run_in_threadpool(short_unit, runtime, unit)
+    return await run_in_threadpool(unit_of_work, runtime, unit)
 
 
 @router.post("/account/delete", response_class=HTMLResponse)
@@ -187,7 +187,7 @@ async def account_delete(request: Request, runtime: RuntimeDep):
             return _back("reauth")
         return None
 
-    outcome = short_unit(runtime, unit)
+    outcome = await short_unit(runtime, unit)
     if outcome is not None:
         return outcome
     response = _page(request, "citizen/deleted.html")

@@ -77,7 +77,7 @@ def my_passkeys(request: Request, runtime: RuntimeDep, session: SessionDep) -> d
 async def signin_options(request: Request) -> JSONResponse:
     """Options for ``navigator.credentials.get`` with a discoverable credential."""
     runtime = runtime_of(request)
-    return JSONResponse(short_unit(
+    return JSONResponse(await short_unit(
         runtime, lambda session: PasskeyService.from_runtime(runtime, session).authentication_options().to_json()))
 
 
@@ -102,7 +102,7 @@ async def signin_verify(request: Request) -> JSONResponse:
         token = SignInSessions(session, runtime.clock).create(verified.citizen_id, amr=PASSKEY_AMR, acr=acr)
         return token, {"signed_in": True, "network_id": verified.network_id, "amr": list(PASSKEY_AMR), "acr": acr}
 
-    token, result = short_unit(runtime, unit)
+    token, result = await short_unit(runtime, unit)
     response = JSONResponse(result)
     set_session_cookie(response, token, runtime)
     return response
