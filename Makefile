@@ -42,6 +42,14 @@ test: install system-deps
 	  || psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE civicid_test" >/dev/null 2>&1 || true
 	CIVICID_TEST_POSTGRES_URL=$${CIVICID_TEST_POSTGRES_URL:-$(PG_URL)} $(BIN)/pytest -n 2 --dist loadgroup
 
+# The long schema fuzz: schemathesis on every operation of the OpenAPI document, SQLite and
+# PostgreSQL, 1,000 fuzzing examples per operation (`make test` runs 100: about 5,000 cases). The
+# run ends with the number of cases sent and the statuses they got; any 5xx fails it.
+.PHONY: fuzz
+fuzz: install
+	CIVICID_FUZZ_EXAMPLES=$${CIVICID_FUZZ_EXAMPLES:-1000} CIVICID_TEST_POSTGRES_URL=$${CIVICID_TEST_POSTGRES_URL:-$(PG_URL)} \
+	  $(BIN)/pytest -n 2 -q tests/integration/fuzz
+
 # The face benchmark runs CivicID's engines beside face_recognition (no-deps: it only needs the
 # dlib-bin and face_recognition_models the install already has) on the same images, in one run.
 FACE_RECOGNITION_VERSION := 1.3.0
