@@ -54,3 +54,27 @@ class AttemptKey(Base):
     scope: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
     key: Mapped[bytes] = mapped_column(sa.LargeBinary(32), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class DecisionReceipt(Base):
+    """An enrolment or recovery decision kept for a short time for the session that asked for it,
+    so a page that lost the answer (a reload, a dropped connection) can fetch it again
+    (:mod:`civicid.enrolment.receipts`). ``state`` is pending while the face work runs, then
+    decided or failed (a typed error). A success's sign-in token is sealed under the receipt's own
+    data key (``decision:<session id>``), handed out once, then shredded; ``client_key`` is an HMAC
+    of the client address that asked."""
+
+    __tablename__ = "decision_receipts"
+
+    session_id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    flow: Mapped[str] = mapped_column(sa.String(16))
+    client_key: Mapped[bytes] = mapped_column(sa.LargeBinary(32))
+    state: Mapped[str] = mapped_column(sa.String(16))
+    decision: Mapped[str | None] = mapped_column(sa.String(16), nullable=True)
+    reasons: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+    error_code: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
+    error_status: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
+    error_message: Mapped[str | None] = mapped_column(sa.String(300), nullable=True)
+    sealed: Mapped[bytes | None] = mapped_column(sa.LargeBinary, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

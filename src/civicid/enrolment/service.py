@@ -70,16 +70,21 @@ class OpenedSession:
 
 
 def decide_session(runtime: Runtime, service: type["EnrolmentService"], session_id: str, frames: Sequence[Frame],
-                  *, client: str, sign_in: bool = False):
+                  *, client: str, sign_in: bool = False, receipt: bool = False):
     """One decision as three units of work: take the session; the face work with no transaction
     open (it takes seconds, and would hold SQLite's write lock or PostgreSQL's row locks); record
     the outcome. ``service`` is EnrolmentService or RecoveryService. Blocking: call it from a
     worker thread.
 
     The decision, its reason codes and the face stage timings go to ``runtime.metrics``; a typed
-    error (an expired session, an enrolled number) counts as the outcome ``error`` with its code."""
+    error (an expired session, an enrolled number) counts as the outcome ``error`` with its code.
+
+    With ``receipt``, the decision is also kept for ``client`` a short time, from the moment the
+    session is taken (pending) to its outcome, so a page that lost the answer can fetch it again
+    (:mod:`civicid.enrolment.receipts`)."""
     try:
-        decision = _decide(runtime, service, session_id, frames, sign_in=sign_in)
+        decision = _decide(runtime, service, session_id, frames, sign_in=sign_in,
+                           receipt_for=client if receipt else None)
     except CivicIDError as error:
         runtime.metrics.decision(service.flow, "error", (error.code,))
         raise
@@ -89,16 +94,39 @@ def decide_session(runtime: Runtime, service: type["EnrolmentService"], session_
 
 
 def _decide(runtime: Runtime, service: type["EnrolmentService"], session_id: str, frames: Sequence[Frame], *,
-            sign_in: bool):
+            sign_in: bool, receipt_for: str | None = None):
+    from civicid.enrolment.receipts import DecisionReceipts
+
     with runtime.transaction() as session:
         opened = service(runtime, session).open(session_id, frames)
+        if receipt_for is not None:
+            receipts = DecisionReceipts(runtime, session)
+            receipts.pending(session_id, flow=service.flow, client=receipt_for)
+            if not isinstance(opened, OpenedSession):
+                receipts.decided(session_id, opened)
     if not isinstance(opened, OpenedSession):
         return opened
-    assessment = runtime.live_check().assess(frames, actions=opened.actions, reference=opened.record.photo,
-                                             prompts_ms=opened.prompts_ms)
-    runtime.metrics.face_stages(service.flow, assessment.timings_ms)
-    with runtime.transaction() as session:
-        return service(runtime, session).close(opened, assessment, sign_in=sign_in)
+    try:
+        assessment = runtime.live_check().assess(frames, actions=opened.actions, reference=opened.record.photo,
+                                                 prompts_ms=opened.prompts_ms)
+        runtime.metrics.face_stages(service.flow, assessment.timings_ms)
+        with runtime.transaction() as session:
+            try:
+                decision = service(runtime, session).close(opened, assessment, sign_in=sign_in)
+            except CivicIDError as error:  # committed with what close wrote (runtime.transaction)
+                if receipt_for is not None:
+                    DecisionReceipts(runtime, session).failed(session_id, error)
+                raise
+            if receipt_for is not None:
+                DecisionReceipts(runtime, session).decided(session_id, decision)
+            return decision
+    except CivicIDError:
+        raise
+    except Exception:
+        if receipt_for is not None:  # not stranded as pending: the page is told to start again
+            with runtime.transaction() as session:
+                DecisionReceipts(runtime, session).failed(session_id, CivicIDError())
+        raise
 
 
 class ResponseFloor:

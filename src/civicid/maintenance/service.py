@@ -1,6 +1,7 @@
 """Prune what has expired: one function per kind of row, a batch per short unit of work.
 
-Everything CivicID keeps for a while expires: enrolment and recovery sessions, partner
+Everything CivicID keeps for a while expires: enrolment and recovery sessions and their decision
+receipts, partner
 challenges, passkey ceremonies, sign-in sessions, OIDC codes, tokens and client-assertion ids,
 and rate-limit attempts with their key rows. The server prunes them all periodically
 (:class:`civicid.maintenance.periodic.Pruner`), an operator with ``civicid maintenance prune``;
@@ -28,7 +29,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from civicid.enrolment.limits import limit_clock
-from civicid.enrolment.models import Attempt, AttemptKey, EnrolmentSession
+from civicid.enrolment.models import Attempt, AttemptKey, DecisionReceipt, EnrolmentSession
+from civicid.enrolment.receipts import shred_expired
 from civicid.enrolment.recovery import RecoverySession
 from civicid.identity.passkeys import WebAuthnCeremony
 from civicid.identity.sessions import CitizenSession
@@ -111,6 +113,11 @@ def prune_enrolment_sessions(session: Session, vault: FieldVault, *, now: dateti
     return len(ids)
 
 
+def prune_decision_receipts(session: Session, vault: FieldVault, *, now: datetime, batch: int = BATCH) -> int:
+    """Remove decision receipts past their 10 minutes, shredding any sign-in token still sealed."""
+    return shred_expired(session, vault, now=now, batch=batch)
+
+
 def prune_recovery_sessions(session: Session, *, now: datetime, batch: int = BATCH) -> int:
     return delete_expired(session, RecoverySession.__table__, _expires, now=now, batch=batch)
 
@@ -132,6 +139,8 @@ def prune_expired(runtime, *, batch: int = BATCH) -> Pruned:
 
     drain(EnrolmentSession.__tablename__,
           lambda session, now: prune_enrolment_sessions(session, runtime.vault(session), now=now, batch=batch))
+    drain(DecisionReceipt.__tablename__,
+          lambda session, now: prune_decision_receipts(session, runtime.vault(session), now=now, batch=batch))
     for table, expired in PLAIN:
         drain(table.name, lambda session, now, table=table, expired=expired:
               delete_expired(session, table, expired, now=now, batch=batch))
@@ -140,5 +149,5 @@ def prune_expired(runtime, *, batch: int = BATCH) -> Pruned:
 
 def table_sizes(session: Session) -> dict[str, int]:
     """Row counts of every table the pruner keeps bounded (for benches and ``--json``)."""
-    tables = (EnrolmentSession.__table__, *(table for table, _ in PLAIN))
+    tables = (EnrolmentSession.__table__, DecisionReceipt.__table__, *(table for table, _ in PLAIN))
     return {table.name: session.scalar(sa.select(sa.func.count()).select_from(table)) for table in tables}

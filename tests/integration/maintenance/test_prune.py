@@ -12,14 +12,16 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from civicid.enrolment.limits import AttemptLimiter
-from civicid.enrolment.models import Attempt, AttemptKey, EnrolmentSession
+from civicid.enrolment.models import Attempt, AttemptKey, DecisionReceipt, EnrolmentSession
+from civicid.enrolment.receipts import DecisionReceipts
 from civicid.enrolment.recovery import RecoverySession
-from civicid.enrolment.service import EnrolmentService
+from civicid.enrolment.service import EnrolmentDecision, EnrolmentService
 from civicid.identity.passkeys import WebAuthnCeremony
 from civicid.identity.sessions import CitizenSession, SignInSessions
 from civicid.maintenance.periodic import Pruner
 from civicid.maintenance.service import prune_expired, table_sizes
-from civicid.oidc.models import OidcAuthorizationCode, OidcClientAssertion, OidcToken
+from civicid.oidc.models import (OidcAuthorizationCode, OidcClientAssertion, OidcDpopProof, OidcPushedRequest,
+                                 OidcToken)
 from civicid.partners.models import VerificationChallenge
 from civicid.partners.service import PartnerService
 from civicid.vault.models import WrappedDataKey
@@ -70,6 +72,8 @@ def _seed_one_of_each(h, *, expires_at, tag: str) -> None:
             _code(f"code-{tag}", expires_at, h.citizen_id),
             _token(f"token-{tag}", f"grant-{tag}", expires_at, None, h.citizen_id),
             OidcClientAssertion(jti_hash=f"jti-{tag}", expires_at=expires_at),
+            OidcDpopProof(jti_hash=f"dpop-{tag}", expires_at=expires_at),
+            OidcPushedRequest(request_uri_hash=f"par-{tag}", client_id="rp", params="[]", expires_at=expires_at),
         ])
     with h.runtime.transaction() as session:  # an enrolment session, its sealed number and a counted attempt
         started = EnrolmentService(h.runtime, session).start(id_number=APPLICANT, name=APPLICANT_NAME,
@@ -80,6 +84,12 @@ def _seed_one_of_each(h, *, expires_at, tag: str) -> None:
         session.execute(sa.delete(AttemptKey).where(AttemptKey.scope != "test_scope"))  # test sets its own
     with h.runtime.transaction() as session:
         AttemptLimiter.for_runtime(h.runtime, session).hit("test_scope", tag, limit=10, window=expires_at - NOW)
+    with h.runtime.transaction() as session:  # a decision receipt with its sealed sign-in token
+        receipts = DecisionReceipts(h.runtime, session)
+        receipts.pending(f"receipt-{tag}", flow="enrolment", client=f"client-{tag}")
+        receipts.decided(f"receipt-{tag}", EnrolmentDecision("enrolled", (), network_id="n", session_token="t"))
+        session.execute(sa.update(DecisionReceipt).where(DecisionReceipt.session_id == f"receipt-{tag}")
+                        .values(expires_at=expires_at))
 
 
 def _sizes(h) -> dict[str, int]:
@@ -87,6 +97,8 @@ def _sizes(h) -> dict[str, int]:
         sizes = table_sizes(session)
         sizes["data_keys:enrolment"] = session.scalar(
             sa.select(sa.func.count()).where(WrappedDataKey.owner.like("enrolment:%")))
+        sizes["data_keys:decision"] = session.scalar(
+            sa.select(sa.func.count()).where(WrappedDataKey.owner.like("decision:%")))
     return sizes
 
 
@@ -99,7 +111,7 @@ def test_expired_rows_of_every_kind_go_and_live_ones_stay(h):
     h.clock.advance(minutes=5)
     pruned = prune_expired(h.runtime)
     assert set(_sizes(h).values()) == {1}
-    assert pruned.as_dict() == {table: 1 for table in before if table != "data_keys:enrolment"}
+    assert pruned.as_dict() == {table: 1 for table in before if not table.startswith("data_keys:")}
     with h.runtime.transaction() as session:
         assert session.scalars(sa.select(VerificationChallenge.id)).all() == ["challenge-new"]
         assert session.scalars(sa.select(CitizenSession.token_hash)).all() == ["session-new"]

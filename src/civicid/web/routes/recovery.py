@@ -11,6 +11,7 @@ from civicid.enrolment.recovery import RecoveryService
 from civicid.enrolment.service import decide_session
 from civicid.web.citizen_session import set_session_cookie
 from civicid.web.deps import ClientDep, RuntimeDep, SessionDep
+from civicid.web.routes.enrolment import answer_receipt
 from civicid.web.uploads import frames_form_openapi, read_frames
 
 router = APIRouter(prefix="/api/v1/recovery", tags=["recovery"])
@@ -45,9 +46,17 @@ async def submit_recovery_frames(session_id: str, request: Request, response: Re
                                max_total_bytes=settings.enrolment_max_total_bytes)
 
     decision = await run_in_threadpool(decide_session, runtime, RecoveryService, session_id[:64], upload.frames,
-                                       client=client, sign_in=True)
+                                       client=client, sign_in=True, receipt=True)
     body = {"decision": decision.decision, "reasons": list(decision.reasons)}
     if decision.session_token:
         body["session_token"] = decision.session_token
         set_session_cookie(response, decision.session_token, runtime)
     return body
+
+
+@router.get("/{session_id}/decision")
+def recovery_decision(session_id: str, response: Response, runtime: RuntimeDep, session: SessionDep,
+                      client: ClientDep) -> dict:
+    """The decision of a recovery session again, as for enrolment: ``pending``, the decision, or
+    its typed error; kept 10 minutes for the submitting client, a token handed out once."""
+    return answer_receipt(runtime, session, RecoveryService.flow, session_id, client, response)

@@ -23,8 +23,40 @@
     ["match.", "Your face did not match your registry photo."],
     ["quality.", "Make sure your face is well lit and close enough to the camera."],
   ];
+  // The API's typed error codes in the citizen's words; never a raw code, JSON or library text.
+  const MESSAGES = {
+    "enrolment.not_found_or_mismatch": "We could not find an active registry record with this ID number and name. Check both and try again.",
+    "enrolment.already_enrolled": "This ID number already has a CivicID. If you lost your passkey, recover your CivicID instead.",
+    "recovery.not_enrolled": "This ID number has no CivicID yet. Get your CivicID instead.",
+    "enrolment.session_not_found": "This attempt has ended. Start again.",
+    "enrolment.session_expired": "This attempt has expired. Start again.",
+    "recovery.session_not_found": "This attempt has ended. Start again.",
+    "recovery.session_expired": "This attempt has expired. Start again.",
+    "decision.not_found": "This attempt has ended. Start again.",
+    "decision.expired": "This attempt has expired. Start again.",
+    "enrolment.frames_invalid": "The pictures from your camera could not be used. Start again.",
+    "enrolment.frame_too_large": "The pictures from your camera are too large. Start again.",
+    "request.invalid": "Check your ID number and name, then try again.",
+    "request.too_large": "The pictures from your camera are too large. Start again.",
+    "request.rate_limited": "Too many requests. Wait a moment, then try again.",
+    "service.unavailable": "The service is briefly unavailable. Try again in a few seconds.",
+    "passkey.already_registered": "This device already has a passkey for your CivicID. You can sign in with it.",
+    "passkey.fresh_face_session_required": "Your face check was more than 10 minutes ago. Start again.",
+    "passkey.ceremony_invalid": "The passkey step took too long. Try again.",
+    "passkey.ceremony_expired": "The passkey step took too long. Try again.",
+    "passkey.registration_rejected": "Your device's passkey could not be used. Try again, or use another device.",
+    "auth.sign_in_required": "Your face check has ended. Start again.",
+  };
+  const LINKS = {
+    "enrolment.already_enrolled": ["/recover", "Recover your CivicID"],
+    "recovery.not_enrolled": ["/enrol", "Get your CivicID"],
+  };
   const LEAD_MS = 1000;
   const PER_ACTION_MS = 2200;
+  const STORED = `civicid.${section.dataset.mode === "recover" ? "recovery" : "enrolment"}.session`;
+  const progress = document.getElementById("progress");
+  const progressBar = document.getElementById("progress-bar");
+  const progressText = document.getElementById("progress-text");
   let started = null;
   let stream = null;
 
@@ -34,7 +66,7 @@
     try {
       started = await CivicID.postJSON(api, { id_number: form.id_number.value.trim(), name: form.name.value.trim() });
     } catch (error) {
-      CivicID.say(status, error.message, true);
+      fail(error);
       return;
     }
     const list = document.getElementById("actions");
@@ -52,7 +84,9 @@
       });
       video.srcObject = stream;
     } catch (error) {
-      CivicID.say(status, "The camera could not be opened: " + error.message, true);
+      CivicID.say(status, error && error.name === "NotAllowedError"
+        ? "Allow this page to use your camera, then start again."
+        : error && error.name === "NotFoundError" ? "No camera was found on this device." : "Your camera could not be opened.", true);
     }
   });
 
@@ -60,34 +94,153 @@
     startButton.disabled = true;
     try {
       const captured = await capture(started.challenge, started.upload.max_frames);
-      CivicID.say(status, "Checking…");
+      stopCamera();
       const body = new FormData();
       captured.blobs.forEach((blob, i) => body.append("frames", blob, `frame-${i}.jpg`));
       body.append("timestamps_ms", captured.times.join(","));
-      const response = await fetch(`${api}/${encodeURIComponent(started.session_id)}/frames`, {
-        method: "POST", body, credentials: "same-origin",
-      });
-      const result = await response.json();
-      if (!response.ok) throw new Error((result.error && result.error.message) || `HTTP ${response.status}`);
-      stopCamera();
-      if (result.decision === "enrolled" || result.decision === "recovered") {
-        cameraStep.hidden = true;
-        passkeyStep.hidden = false;
-        CivicID.say(status, result.network_id ? `Your network ID: ${result.network_id}` : "");
-      } else {
-        CivicID.say(status, explain(result.reasons) + " Start again to get a new challenge.", true);
-        cameraStep.hidden = true;
-        form.hidden = false;
+      sessionStorage.setItem(STORED, started.session_id);
+      const stop = checking(captured.blobs.length);
+      let response = null;
+      let result = null;
+      try {
+        response = await fetch(`${api}/${encodeURIComponent(started.session_id)}/frames`, {
+          method: "POST", body, credentials: "same-origin", headers: { "Accept": "application/json" },
+        });
+        result = await response.json();
+      } catch (_) {
+        result = null;  // the connection dropped or the answer was lost: the decision is kept a while
       }
+      if (!result || !response || response.status >= 500) {
+        result = await fetchDecision(started.session_id);
+      } else if (!response.ok) {
+        throw apiError(result, response.status);
+      }
+      stop();
+      decided(result);
     } catch (error) {
       stopCamera();
-      CivicID.say(status, error.message, true);
-      cameraStep.hidden = true;
-      form.hidden = false;
+      fail(error);
     } finally {
       startButton.disabled = false;
     }
   });
+
+  // A reload (or a lost answer) while "Checking…": ask again for the decision of the session
+  // this tab started; kept on the server 10 minutes, for this tab's session id only.
+  const remembered = sessionStorage.getItem(STORED);
+  if (remembered) {
+    form.hidden = true;
+    const stop = checking(0);
+    fetchDecision(remembered).then((result) => { stop(); decided(result); }, (error) => { stop(); fail(error); });
+  }
+
+  async function fetchDecision(sessionId) {
+    const url = `${api}/${encodeURIComponent(sessionId)}/decision`;
+    for (let tries = 0; tries < 180; tries++) {
+      let response = null;
+      let result = null;
+      try {
+        response = await fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } });
+        result = await response.json();
+      } catch (_) {
+        result = null;
+      }
+      if (response && result && !response.ok && response.status < 500) throw apiError(result, response.status);
+      if (response && result && response.ok && result.decision !== "pending") return result;
+      await new Promise((done) => setTimeout(done, 1000));
+    }
+    throw apiError({}, 0);
+  }
+
+  function decided(result) {
+    sessionStorage.removeItem(STORED);
+    cameraStep.hidden = true;
+    if (result.decision === "enrolled" || result.decision === "recovered") {
+      passkeyStep.hidden = false;
+      CivicID.say(status, result.network_id ? `Your network ID: ${result.network_id}` : "");
+    } else {
+      CivicID.say(status, explain(result.reasons) + " Start again to get a new challenge.", true);
+      form.hidden = false;
+    }
+  }
+
+  function fail(error) {
+    sessionStorage.removeItem(STORED);
+    cameraStep.hidden = true;
+    passkeyStep.hidden = true;
+    form.hidden = false;
+    CivicID.say(status, plainWords(error), true);
+    const link = LINKS[error && error.code];
+    if (link) {
+      const anchor = document.createElement("a");
+      anchor.href = link[0];
+      anchor.textContent = link[1];
+      status.append(" ", anchor);
+    }
+  }
+
+  function apiError(result, httpStatus) {
+    const error = new Error("request failed");
+    error.code = result && result.error && result.error.code;
+    error.detail = result && result.error && result.error.detail;
+    error.status = httpStatus;
+    return error;
+  }
+
+  // What the citizen reads for an error: our words for the API's codes and the browser's own
+  // exceptions, never their text.
+  function plainWords(error) {
+    const code = error && error.code;
+    if (code === "enrolment.locked") {
+      const seconds = error.detail && error.detail.retry_after_s;
+      return "Too many attempts with this ID number or from this network. " +
+        (seconds ? `Try again in ${inWords(seconds)}.` : "Try again later.");
+    }
+    if (code && MESSAGES[code]) return MESSAGES[code];
+    if (code && code.startsWith("id_number.")) return "This ID number is not valid. Check it and try again.";
+    if (error && error.name === "NotAllowedError") return "The passkey was not created: the request was cancelled or timed out. Try again.";
+    if (error && error.name === "InvalidStateError") return MESSAGES["passkey.already_registered"];
+    if (error && error.status === 0) return "We could not reach CivicID. Check your connection, then start again.";
+    return "Something went wrong on our side. Start again.";
+  }
+
+  function inWords(seconds) {
+    if (seconds < 90) return `${Math.max(1, Math.round(seconds))} seconds`;
+    if (seconds < 90 * 60) return `${Math.round(seconds / 60)} minutes`;
+    const hours = Math.round(seconds / 3600);
+    return hours === 1 ? "1 hour" : `${hours} hours`;
+  }
+
+  // Progress: during capture (time left of the recording) and during the decision ("checking
+  // your face — about N s"), with "keep this page open". Screen readers hear the text (aria-live
+  // on #progress-text), not each step of the bar.
+  function showProgress(value, text) {
+    progress.hidden = false;
+    progressBar.value = value;
+    progressBar.setAttribute("aria-valuenow", String(Math.round(value)));
+    progressBar.setAttribute("aria-valuetext", text);
+    if (progressText.textContent !== text) progressText.textContent = text;
+  }
+
+  function hideProgress() {
+    progress.hidden = true;
+    progressText.textContent = "";
+  }
+
+  function checking(frames) {
+    const expected = Math.max(3, Math.ceil(2 + frames / 50));  // upload and face work, in seconds
+    const t0 = performance.now();
+    const tick = () => {
+      const elapsed = (performance.now() - t0) / 1000;
+      const left = Math.ceil(expected - elapsed);
+      showProgress(Math.min(95, (elapsed / expected) * 100), left > 0
+        ? `Checking your face — about ${left} s. Keep this page open.`
+        : "Checking your face — a few more seconds. Keep this page open.");
+    };
+    tick();
+    const timer = setInterval(tick, 1000);
+    return () => { clearInterval(timer); hideProgress(); };
+  }
 
   document.getElementById("create-passkey").addEventListener("click", async (event) => {
     event.target.disabled = true;
@@ -96,7 +249,7 @@
       await CivicID.registerPasskey();
       location.assign(CivicID.safeNext(section.dataset.next));
     } catch (error) {
-      CivicID.say(status, error.message, true);
+      CivicID.say(status, plainWords(error), true);
       event.target.disabled = false;
     }
   });
@@ -126,12 +279,16 @@
     return new Promise((resolve, reject) => {
       const timer = setInterval(() => {
         const elapsed = performance.now() - t0;
+        const secondsLeft = Math.max(0, Math.ceil((duration - elapsed) / 1000));
+        showProgress(Math.min(100, (elapsed / duration) * 100),
+                     `Recording — ${secondsLeft} s left. Keep this page open.`);
         const slot = prompts.filter((at) => at <= elapsed).length - 1;
         prompt.textContent = slot < 0 ? "Look at the camera" : (ACTIONS[actions[slot]] || "");
         const t = Math.round(elapsed);
         if (elapsed >= duration || pending.length >= maxFrames) {
           clearInterval(timer);
           prompt.textContent = "";
+          hideProgress();
           Promise.all(pending).then((blobs) => resolve({ blobs, times }), reject);
           return;
         }

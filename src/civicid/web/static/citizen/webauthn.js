@@ -64,6 +64,8 @@ const CivicID = (() => {
     if (!response.ok) {
       const error = new Error((data.error && data.error.message) || `HTTP ${response.status}`);
       error.code = data.error && data.error.code;
+      error.detail = data.error && data.error.detail;
+      error.status = response.status;
       throw error;
     }
     return data;

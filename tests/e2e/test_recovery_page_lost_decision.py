@@ -1,0 +1,76 @@
+"""Issue 13 in the browser: the /recover page's answer is lost (the connection drops after the
+server decided) and the page is reloaded while it says "Checking…": the page fetches the decision
+kept for its session and goes on to the passkey step. Progress is shown while recording, and
+errors are in the citizen's words (no codes, no JSON)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import ID_NUMBER, NAME, shot
+from tests.e2e.test_recovery_page import SHOWN_IN_WINDOW
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+
+
+def test_a_lost_answer_and_a_reload_do_not_strand_the_citizen(browser, live_server, citizen, tmp_path):
+    context = browser.new_context(base_url=live_server.url)
+    page = context.new_page()
+    decided: list[dict] = []
+
+    def lose_the_answer(route):  # the server gets the frames and decides; the page never hears it
+        decided.append(route.fetch(timeout=240_000).json())
+        route.abort("connectionreset")
+
+    try:
+        for _ in range(40):
+            page.goto("/recover?next=/account")
+            page.fill("#id-number", ID_NUMBER)
+            page.fill("#name", NAME)
+            with page.expect_response("**/api/v1/recovery") as started:
+                page.click("#claim-form button[type=submit]")
+            if started.value.json()["challenge"]["actions"] in SHOWN_IN_WINDOW:
+                break
+        else:
+            pytest.fail("the server never drew a challenge the recording shows")
+        page.wait_for_selector("#camera-step:not([hidden])")
+        page.locator("#preview").evaluate("""video => video.videoWidth > 0 || new Promise(resolve =>
+            video.addEventListener("loadedmetadata", () => resolve(true), {once: true}))""")
+        page.route("**/api/v1/recovery/*/frames", lose_the_answer)
+        page.route("**/api/v1/recovery/*/decision", lambda route: route.abort("connectionreset"))
+        page.click("#start-capture")
+        bar = page.locator("[role=progressbar]")
+        bar.wait_for(state="visible")
+        assert "Keep this page open" in page.inner_text("#progress-text")
+
+        for _ in range(480):  # polled from here: wait_for_function's eval() is refused by the CSP
+            if decided and "Checking your face" in page.inner_text("#progress-text"):
+                break
+            page.wait_for_timeout(500)
+        assert decided and decided[0]["decision"] == "recovered", decided
+        shot(page, tmp_path, "recover_checking")
+
+        page.unroute("**/api/v1/recovery/*/decision")
+        page.reload()
+        page.wait_for_selector("#passkey-step:not([hidden])", timeout=60_000)
+        assert page.locator("#claim-form").is_hidden()
+        me = page.request.get("/api/v1/me")
+        assert me.status == 200  # the decision's sign-in cookie came with the fetched decision
+    finally:
+        context.close()
+
+
+def test_errors_are_in_plain_words(browser, live_server, citizen):
+    context = browser.new_context(base_url=live_server.url)
+    page = context.new_page()
+    try:
+        page.goto("/enrol")
+        page.fill("#id-number", ID_NUMBER)
+        page.fill("#name", "Somebody Else")
+        page.click("#claim-form button[type=submit]")
+        status = page.locator("#enrol-status")
+        status.filter(has_text="Check both").wait_for()
+        text = status.inner_text()
+        assert "enrolment." not in text and "{" not in text
+    finally:
+        context.close()
