@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from civicid import __version__
 from civicid.db import is_outage
 from civicid.errors import CivicIDError
 
@@ -90,6 +91,34 @@ def civicid_error_response(error: CivicIDError) -> JSONResponse:
     return JSONResponse(error.to_json(), status_code=error.status, headers=getattr(error, "headers", None))
 
 
+#: an HTML page for these statuses when a browser asks for a page (not under /api/)
+_PAGES = {
+    401: ("Sign in first", "This page is only for a signed-in citizen.", ("/signin", "Sign in")),
+    403: ("Not allowed", "You may not open this page.", None),
+    404: ("Page not found", "There is no page at this address. Check the address, or start again from the home "
+                            "page.", None),
+    405: ("This page cannot be used that way", "If you sent a form, your browser may have JavaScript turned off: "
+                                               "the camera step and passkeys need it.", None),
+}
+
+
+def wants_page(request: Request, status: int) -> bool:
+    """A browser asking for a page: not an API path, and ``text/html`` in its Accept header.
+    API clients (and every path under /api/) keep the typed JSON."""
+    if status not in _PAGES or request.url.path.startswith("/api/"):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+def error_page(request: Request, status: int, headers=None):
+    heading, text, link = _PAGES[status]
+    response = request.app.state.templates.TemplateResponse(
+        request, "error.html", {"version": __version__, "heading": heading, "text": text, "link": link},
+        status_code=status, headers=headers)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def _carries_nul(params: object) -> bool:
     if isinstance(params, str):
         return "\x00" in params
@@ -103,6 +132,8 @@ def _carries_nul(params: object) -> bool:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(CivicIDError)
     async def _civicid_error(request: Request, exc: CivicIDError):
+        if wants_page(request, exc.status):
+            return error_page(request, exc.status, getattr(exc, "headers", None))
         return civicid_error_response(exc)
 
     @app.exception_handler(RequestValidationError)
@@ -115,6 +146,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException):
+        if wants_page(request, exc.status_code):
+            return error_page(request, exc.status_code, exc.headers)
         code = _HTTP_CODES.get(exc.status_code, "request.error")
         return error_response(exc.status_code, code, str(exc.detail), headers=exc.headers)
 
