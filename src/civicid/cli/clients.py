@@ -28,6 +28,10 @@ def add(
     jwks_file: Optional[Path] = typer.Option(None, "--jwks", help="Public JWKS file for private_key_jwt.",
                                              exists=True, dir_okay=False, readable=True),
     id_token_alg: str = typer.Option("ES256", "--id-token-alg", help="ID-token signing: ES256 or RS256."),
+    fapi: bool = typer.Option(False, "--fapi", help="FAPI 2.0 client: private_key_jwt, PAR and DPoP required."),
+    require_par: bool = typer.Option(False, "--require-par",
+                                     help="Authorization requests only through PAR (RFC 9126 §6)."),
+    dpop: bool = typer.Option(False, "--dpop", help="DPoP-bound tokens always (RFC 9449 §5.2)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Register a relying party; prints its client id and secret ONCE (only a hash is stored)."""
@@ -40,10 +44,13 @@ def add(
             client_id, secret = register_client(
                 session, runtime, name=name, redirect_uris=redirect_uri, sector_identifier=sector_identifier,
                 token_endpoint_auth_method=auth_method, jwks=jwks, post_logout_redirect_uris=post_logout_redirect_uri,
-                id_token_signed_response_alg=id_token_alg)
+                id_token_signed_response_alg=id_token_alg, fapi=fapi, require_pushed_authorization_requests=require_par,
+                dpop_bound_access_tokens=dpop)
     if as_json:
         print_json({"client_id": client_id, "client_secret": secret, "name": name.strip(),
-                    "token_endpoint_auth_method": auth_method, "id_token_signed_response_alg": id_token_alg})
+                    "token_endpoint_auth_method": auth_method, "id_token_signed_response_alg": id_token_alg,
+                    "require_pushed_authorization_requests": fapi or require_par,
+                    "dpop_bound_access_tokens": fapi or dpop})
         return
     console.print(f"Relying party [bold]{name.strip()}[/bold] registered.")
     console.print(f"  client id:     {client_id}")

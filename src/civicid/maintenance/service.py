@@ -34,7 +34,8 @@ from civicid.enrolment.receipts import shred_expired
 from civicid.enrolment.recovery import RecoverySession
 from civicid.identity.passkeys import WebAuthnCeremony
 from civicid.identity.sessions import CitizenSession
-from civicid.oidc.models import OidcAuthorizationCode, OidcClientAssertion, OidcToken
+from civicid.oidc.models import (OidcAuthorizationCode, OidcClientAssertion, OidcDpopProof, OidcPushedRequest,
+                                 OidcToken)
 from civicid.partners.models import VerificationChallenge
 from civicid.vault.store import FieldVault
 
@@ -80,6 +81,8 @@ PLAIN: tuple[tuple[sa.Table, Expired], ...] = (
     (OidcToken.__table__, _token_expired),
     (OidcAuthorizationCode.__table__, _code_expired),
     (OidcClientAssertion.__table__, _expires),
+    (OidcDpopProof.__table__, _expires),
+    (OidcPushedRequest.__table__, _expires),
     (Attempt.__table__, _expires),
     (AttemptKey.__table__, _expires),
 )

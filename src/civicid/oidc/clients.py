@@ -5,6 +5,10 @@ except on the loopback host for development (RFC 8252 §7.3). A client authentic
 ``client_secret_basic`` (a 256-bit secret shown once, stored as its SHA-256) or
 ``private_key_jwt`` (public keys registered as a JWKS, no secret at all). Its ID tokens are
 signed with ES256 unless it registers ``id_token_signed_response_alg=RS256`` (§2 there).
+
+A FAPI 2.0 Security Profile client (``fapi=True``) must use ``private_key_jwt`` and gets
+``require_pushed_authorization_requests`` (RFC 9126 §6) and ``dpop_bound_access_tokens``
+(RFC 9449 §5.2); each of the two can also be chosen alone.
 """
 
 from __future__ import annotations
@@ -43,14 +47,24 @@ class ClientInfo:
     active: bool
     created_at: datetime
     id_token_signed_response_alg: str = ID_TOKEN_ALG
+    require_pushed_authorization_requests: bool = False
+    dpop_bound_access_tokens: bool = False
 
 
 def register_client(session: Session, runtime: Runtime, *, name: str, redirect_uris: Sequence[str],
                     sector_identifier: str | None = None, token_endpoint_auth_method: str = "client_secret_basic",
                     jwks: dict[str, Any] | None = None, post_logout_redirect_uris: Sequence[str] = (),
-                    id_token_signed_response_alg: str = ID_TOKEN_ALG) -> tuple[str, str | None]:
+                    id_token_signed_response_alg: str = ID_TOKEN_ALG, fapi: bool = False,
+                    require_pushed_authorization_requests: bool = False,
+                    dpop_bound_access_tokens: bool = False) -> tuple[str, str | None]:
     """Register a relying party; returns ``(client_id, client_secret)``. The secret (None for
-    ``private_key_jwt``) is returned this once and only its hash is stored."""
+    ``private_key_jwt``) is returned this once and only its hash is stored. ``fapi``: FAPI 2.0
+    Security Profile §5.3.2.1 (private_key_jwt only), §5.3.2.2 (PAR), §5.3.2.1 item 3 (DPoP)."""
+    if fapi:
+        if token_endpoint_auth_method != "private_key_jwt":
+            raise ClientInvalid("A FAPI 2.0 client authenticates with private_key_jwt.",
+                                field="token_endpoint_auth_method")
+        require_pushed_authorization_requests = dpop_bound_access_tokens = True
     name = (name or "").strip()
     if not 1 <= len(name) <= 200:
         raise ClientInvalid("A client name has 1 to 200 characters.", field="name")
@@ -80,6 +94,8 @@ def register_client(session: Session, runtime: Runtime, *, name: str, redirect_u
         token_endpoint_auth_method=token_endpoint_auth_method, redirect_uris=json.dumps(list(redirects)),
         post_logout_redirect_uris=json.dumps(list(logouts)), sector_identifier=sector, jwks=public_jwks,
         id_token_signed_response_alg=id_token_signed_response_alg, active=True, created_at=runtime.clock.now(),
+        require_pushed_authorization_requests=require_pushed_authorization_requests,
+        dpop_bound_access_tokens=dpop_bound_access_tokens,
     ))
     session.flush()
     return client_id, secret
@@ -89,7 +105,8 @@ def list_clients(session: Session) -> list[ClientInfo]:
     rows = session.scalars(sa.select(OidcClient).order_by(OidcClient.created_at, OidcClient.client_id)).all()
     return [ClientInfo(row.client_id, row.name, row.token_endpoint_auth_method, tuple(json.loads(row.redirect_uris)),
                        tuple(json.loads(row.post_logout_redirect_uris)), row.sector_identifier, row.active,
-                       row.created_at, row.id_token_signed_response_alg) for row in rows]
+                       row.created_at, row.id_token_signed_response_alg, row.require_pushed_authorization_requests,
+                       row.dpop_bound_access_tokens) for row in rows]
 
 
 def _check_uris(uris: Sequence[str], field: str, *, required: bool) -> tuple[str, ...]:

@@ -1,5 +1,5 @@
-"""OpenID Provider Metadata (OIDC Discovery 1.0 §3), with RP-Initiated Logout 1.0 §2.1 and
-RFC 9207 (``iss`` in authorization responses)."""
+"""OpenID Provider Metadata (OIDC Discovery 1.0 §3), with RP-Initiated Logout 1.0 §2.1,
+RFC 9207 (``iss`` in authorization responses), RFC 9126 §5 (PAR) and RFC 9449 §5.1 (DPoP)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,9 @@ USERINFO_PATH = "/oauth2/userinfo"
 JWKS_PATH = "/oauth2/jwks"
 LOGOUT_PATH = "/oauth2/logout"
 CONSENT_PATH = "/oauth2/consent"
+PAR_PATH = "/oauth2/par"
+#: RFC 9449 §5.1: asymmetric only (§4.3 item 5); FAPI 2.0 §5.4.1 names PS256, ES256 and EdDSA
+DPOP_SIGNING_ALGS = ("ES256", "ES384", "PS256", "EdDSA")
 DISCOVERY_PATH = "/.well-known/openid-configuration"
 
 
@@ -53,4 +56,8 @@ def openid_configuration(issuer: str) -> dict[str, object]:
         "request_parameter_supported": False,
         "request_uri_parameter_supported": False,
         "authorization_response_iss_parameter_supported": True,
+        "pushed_authorization_request_endpoint": issuer + PAR_PATH,
+        # per client (RFC 9126 §6); the server accepts plain authorization requests from others
+        "require_pushed_authorization_requests": False,
+        "dpop_signing_alg_values_supported": list(DPOP_SIGNING_ALGS),
     }

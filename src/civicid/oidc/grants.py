@@ -28,7 +28,8 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from civicid.oidc.claims import releasable
-from civicid.oidc.discovery import CLIENT_ASSERTION_ALGS, CLIENT_AUTH_METHODS, TOKEN_PATH
+from civicid.oidc.discovery import CLIENT_ASSERTION_ALGS, CLIENT_AUTH_METHODS, PAR_PATH, TOKEN_PATH
+from civicid.oidc.dpop import InvalidDpopProofError
 from civicid.oidc.storage import digest
 from civicid.oidc.views import ClientView, CodeView, Grantee, TokenView
 
@@ -191,7 +192,13 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
     server: CivicIDAuthorizationServer
 
     def authenticate_refresh_token(self, refresh_token: str) -> TokenView | None:
-        return self.server.store.refresh_token(digest(refresh_token), now=self.server.clock.now())
+        """A DPoP-bound refresh token needs a proof with the same key (RFC 9449 §5: "the
+        authorization server MUST ... ensure that the refresh token was bound to the same public
+        key"); the new tokens are bound to the key of this request's proof."""
+        token = self.server.store.refresh_token(digest(refresh_token), now=self.server.clock.now())
+        if token is not None and token.dpop_jkt and token.dpop_jkt != self.server.dpop_jkt:
+            raise InvalidDpopProofError("The refresh token is bound to another DPoP key.")
+        return token
 
     def authenticate_user(self, refresh_token: TokenView) -> Grantee | None:
         if self.server.store.citizen(refresh_token.citizen_id, with_profile=False) is None:
@@ -221,7 +228,7 @@ class PrivateKeyJWTAuth(JWTBearerClientAssertion):
         self.server = server
 
     def get_audiences(self) -> list[str]:
-        return [self.server.issuer + TOKEN_PATH, self.server.issuer]
+        return [self.server.issuer + TOKEN_PATH, self.server.issuer, self.server.issuer + PAR_PATH]
 
     def resolve_client_public_key(self, client: ClientView) -> KeySet:
         if not client.jwks:

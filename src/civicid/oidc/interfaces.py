@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol, Sequence
 
-from civicid.oidc.views import CitizenFacts, ClientView, CodeView, ConsentView, TokenView
+from civicid.oidc.views import CitizenFacts, ClientView, CodeView, ConsentView, PushedRequest, TokenView
 
 
 class OidcStore(Protocol):
@@ -32,7 +32,7 @@ class OidcStore(Protocol):
     def save_token(self, *, grant_id: str, client_id: str, citizen_id: str, access_token_hash: str,
                    refresh_token_hash: str | None, scope: str, claims: Sequence[str], acr: str,
                    amr: Sequence[str], auth_time: datetime, issued_at: datetime, expires_at: datetime,
-                   refresh_expires_at: datetime | None) -> None: ...
+                   refresh_expires_at: datetime | None, dpop_jkt: str | None = None) -> None: ...
 
     def access_token(self, token_hash: str, *, now: datetime) -> TokenView | None: ...
 
@@ -57,5 +57,19 @@ class OidcStore(Protocol):
 
     def use_jti(self, client_id: str, jti: str, *, expires_at: datetime, now: datetime) -> bool:
         """Remember a client assertion's ``jti``; False if it was seen before."""
+
+    def push_request(self, request_uri_hash: str, *, client_id: str, params: Sequence[tuple[str, str]],
+                     expires_at: datetime) -> None:
+        """Keep a pushed authorization request (RFC 9126 §2.2)."""
+
+    def open_pushed_request(self, request_uri_hash: str, *, client_id: str, now: datetime,
+                            window_s: int) -> PushedRequest | None:
+        """The client's live, unanswered pushed request; its first visit starts the sign-in window."""
+
+    def finish_pushed_request(self, request_uri_hash: str, *, now: datetime) -> bool:
+        """Mark it answered (one-time use, RFC 9126 §4); False if it already was."""
+
+    def use_dpop_jti(self, jkt: str, jti: str, *, expires_at: datetime) -> bool:
+        """Remember a DPoP proof's ``jti`` (RFC 9449 §11.1); False if it was seen before."""
 
     def citizen(self, citizen_id: str, *, with_profile: bool) -> CitizenFacts | None: ...

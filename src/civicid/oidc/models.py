@@ -31,6 +31,11 @@ class OidcClient(Base):
     #: ES256 (the default) or RS256 (OIDC Registration 1.0 §2)
     id_token_signed_response_alg: Mapped[str] = mapped_column(sa.String(16), default="ES256",
                                                               server_default="ES256")
+    #: RFC 9126 §6: authorization requests only through the PAR endpoint
+    require_pushed_authorization_requests: Mapped[bool] = mapped_column(sa.Boolean, default=False,
+                                                                        server_default=sa.false())
+    #: RFC 9449 §5.2: every token request carries a DPoP proof (tokens are always DPoP-bound)
+    dpop_bound_access_tokens: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -84,6 +89,9 @@ class OidcToken(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # pruned (civicid.maintenance)
     refresh_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: RFC 9449 §6.1: the JWK SHA-256 thumbprint (RFC 7638) of the DPoP key both tokens are bound
+    #: to (``cnf.jkt``), or None for a bearer token
+    dpop_jkt: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
 
     __table_args__ = (sa.Index("ix_oidc_tokens_citizen_client", "citizen_id", "client_id"),)
 
@@ -121,6 +129,33 @@ class OidcClientAssertion(Base):
     """``jti`` values of private_key_jwt client assertions already seen (RFC 7523 §3, item 7)."""
 
     __tablename__ = "oidc_client_assertions"
+
+    jti_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class OidcPushedRequest(Base):
+    """A pushed authorization request (RFC 9126 §2): the parameters a client posted, found by
+    the SHA-256 of its ``request_uri``. Usable at the authorization endpoint until
+    ``expires_at``; the first visit (``opened_at``) extends that to the sign-in window, and the
+    answer to the client (``done_at``) ends it, so each ``request_uri`` yields at most one code
+    (RFC 9126 §4, one-time use)."""
+
+    __tablename__ = "oidc_pushed_requests"
+
+    request_uri_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    client_id: Mapped[str] = mapped_column(sa.String(64))
+    params: Mapped[str] = mapped_column(sa.Text)  # JSON list of [name, value] pairs
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # pruned (civicid.maintenance)
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class OidcDpopProof(Base):
+    """``jti`` values of DPoP proofs already accepted (RFC 9449 §11.1), per key, kept until the
+    proof would be refused as too old anyway."""
+
+    __tablename__ = "oidc_dpop_proofs"
 
     jti_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

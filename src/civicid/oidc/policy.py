@@ -27,3 +27,14 @@ class OidcPolicy:
     #: private_key_jwt assertions: the longest life (``exp`` - ``iat``) accepted (RFC 7523 §3
     #: item 4); also how long a seen ``jti`` is kept at most
     assertion_max_lifetime_s: int = 300
+    #: RFC 9126 §2.2: how long a pushed request's ``request_uri`` may take to reach the
+    #: authorization endpoint (FAPI 2.0 §5.3.2.2 wants under 600 s)
+    par_ttl_s: int = 60
+    #: from its first visit, how long the citizen has to sign in and consent
+    par_signin_window_s: int = 600
+    #: RFC 9449 §4.3 item 11 / §11.1: a DPoP proof's ``iat`` may be this old (and this far ahead);
+    #: its ``jti`` is remembered this long
+    dpop_proof_max_age_s: int = 300
+    dpop_leeway_s: int = 5
+    #: RFC 9449 §8: a server nonce is valid in its time window and the next one
+    dpop_nonce_window_s: int = 300

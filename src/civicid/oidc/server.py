@@ -21,6 +21,7 @@ from civicid.identity.errors import CitizenNotFound
 from civicid.oidc.claims import OFFLINE_ACCESS, claim_values, needs_profile
 from civicid.oidc.discovery import ID_TOKEN_ALGS
 from civicid.oidc.disclosures import Disclosures
+from civicid.oidc.dpop import InvalidDpopProofError
 from civicid.oidc.grants import (AuthorizationCodeGrant, CivicIDOpenIDCode, PrivateKeyJWTAuth, RefreshTokenGrant,
                                  S256CodeChallenge)
 from civicid.oidc.interfaces import OidcStore
@@ -60,6 +61,9 @@ class CivicIDAuthorizationServer(StarletteAuthorizationServer):
         self.policy = policy
         self._subject_key = subject_key
         self._disclosures = disclosures
+        #: RFC 9449 §6.1: the thumbprint of the DPoP key this token request proved, set by
+        #: ``OidcProvider.token`` before the grant runs (one server per request)
+        self.dpop_jkt: str | None = None
         self.register_token_generator("default", self._generate_token)
         self.register_client_auth_method(PrivateKeyJWTAuth.CLIENT_AUTH_METHOD, PrivateKeyJWTAuth(self))
         self.register_grant(AuthorizationCodeGrant, [S256CodeChallenge(required=True), CivicIDOpenIDCode(self)])
@@ -89,6 +93,9 @@ class CivicIDAuthorizationServer(StarletteAuthorizationServer):
         if any(client_id != client.client_id for client_id in named):
             raise InvalidClientError(description="'client_id' is not the client that authenticated.",
                                      status_code=401 if request.auth_method == "client_secret_basic" else 400)
+        if endpoint == "token" and client.dpop_bound_access_tokens and self.dpop_jkt is None:
+            # RFC 9449 §5.2: checked before the grant spends the code or the refresh token
+            raise InvalidDpopProofError("This client's tokens are DPoP-bound: send a DPoP proof (RFC 9449 section 5).")
         return client
 
     def get_authorization_grant(self, request):
@@ -129,9 +136,10 @@ class CivicIDAuthorizationServer(StarletteAuthorizationServer):
     def _generate_token(self, grant_type: str, client: ClientView, user: Grantee | None = None,
                         scope: str | None = None, expires_in: int | None = None,
                         include_refresh_token: bool = True) -> dict[str, object]:
-        """RFC 6750 bearer tokens: 256 random bits each. A refresh token only with the
+        """256 random bits each: RFC 6750 bearer tokens, or DPoP-bound ones (``token_type``
+        DPoP, RFC 9449 §5) when the request carried a valid proof. A refresh token only with the
         ``offline_access`` scope (OIDC Core §11)."""
-        token: dict[str, object] = {"token_type": "Bearer", "access_token": secrets.token_urlsafe(32),
+        token: dict[str, object] = {"token_type": "DPoP" if self.dpop_jkt else "Bearer", "access_token": secrets.token_urlsafe(32),
                                     "expires_in": expires_in or self.policy.access_token_ttl_s, "scope": scope or ""}
         if include_refresh_token and OFFLINE_ACCESS in (scope or "").split():
             token["refresh_token"] = secrets.token_urlsafe(32)
@@ -152,7 +160,7 @@ class CivicIDAuthorizationServer(StarletteAuthorizationServer):
             access_token_hash=digest(token["access_token"]), refresh_token_hash=digest(refresh) if refresh else None,
             scope=token["scope"], claims=user.claims, acr=user.acr, amr=user.amr, auth_time=user.auth_time,
             issued_at=now, expires_at=now + timedelta(seconds=int(token["expires_in"])),
-            refresh_expires_at=refresh_expires if refresh else None,
+            refresh_expires_at=refresh_expires if refresh else None, dpop_jkt=self.dpop_jkt,
         )
 
     def handle_error_response(self, request, error):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Sequence
 
 import sqlalchemy as sa
@@ -19,9 +19,9 @@ from civicid.identity.errors import CitizenNotFound
 from civicid.identity.models import Citizen
 from civicid.identity.service import CitizenService
 from civicid.oidc.models import (OidcAuthorizationCode, OidcClient, OidcClientAssertion, OidcConsent,
-                                 OidcToken)
+                                 OidcDpopProof, OidcPushedRequest, OidcToken)
 from civicid.oidc.ttl_cache import TtlCache
-from civicid.oidc.views import CitizenFacts, ClientView, CodeView, ConsentView, TokenView
+from civicid.oidc.views import CitizenFacts, ClientView, CodeView, ConsentView, PushedRequest, TokenView
 from civicid.runtime import Runtime
 
 
@@ -60,6 +60,8 @@ def client_view(row: OidcClient) -> ClientView:
         post_logout_redirect_uris=tuple(json.loads(row.post_logout_redirect_uris)),
         sector=row.sector_identifier, secret_hash=row.secret_hash,
         jwks=json.loads(row.jwks) if row.jwks else None, id_token_signed_response_alg=row.id_token_signed_response_alg,
+        require_pushed_authorization_requests=bool(row.require_pushed_authorization_requests),
+        dpop_bound_access_tokens=bool(row.dpop_bound_access_tokens),
     )
 
 
@@ -78,7 +80,7 @@ def _token_view(row: Row, now: datetime) -> TokenView:
         claims=_words(row.claims), acr=row.acr, amr=tuple(filter(None, row.amr.split(","))),
         auth_time=row.auth_time, expires_in=max(0, int((row.expires_at - row.issued_at).total_seconds())),
         refresh_expires_at=row.refresh_expires_at, revoked=row.revoked_at is not None,
-        expired=row.expires_at <= now,
+        expired=row.expires_at <= now, dpop_jkt=row.dpop_jkt,
     )
 
 
@@ -154,12 +156,12 @@ class SqlOidcStore:
     def save_token(self, *, grant_id: str, client_id: str, citizen_id: str, access_token_hash: str,
                    refresh_token_hash: str | None, scope: str, claims: Sequence[str], acr: str,
                    amr: Sequence[str], auth_time: datetime, issued_at: datetime, expires_at: datetime,
-                   refresh_expires_at: datetime | None) -> None:
+                   refresh_expires_at: datetime | None, dpop_jkt: str | None = None) -> None:
         _SAVE_TOKEN.run(self._session, dict(
             id=str(uuid.uuid4()), grant_id=grant_id, client_id=client_id, citizen_id=citizen_id,
             access_token_hash=access_token_hash, refresh_token_hash=refresh_token_hash, scope=scope,
             claims=" ".join(claims), acr=acr, amr=",".join(amr), auth_time=auth_time, issued_at=issued_at,
-            expires_at=expires_at, refresh_expires_at=refresh_expires_at, revoked_at=None,
+            expires_at=expires_at, refresh_expires_at=refresh_expires_at, revoked_at=None, dpop_jkt=dpop_jkt,
         ))
 
     def access_token(self, token_hash: str, *, now: datetime) -> TokenView | None:
@@ -251,6 +253,49 @@ class SqlOidcStore:
         try:
             with self._session.begin_nested():
                 self._session.add(OidcClientAssertion(jti_hash=key, expires_at=max(expires_at, now)))
+        except sa.exc.IntegrityError:
+            return False
+        return True
+
+    # --- pushed authorization requests (RFC 9126) ----------------------------------------------
+
+    def push_request(self, request_uri_hash: str, *, client_id: str, params: Sequence[tuple[str, str]],
+                     expires_at: datetime) -> None:
+        self._session.add(OidcPushedRequest(request_uri_hash=request_uri_hash, client_id=client_id,
+                                            params=json.dumps([list(p) for p in params]), expires_at=expires_at))
+        self._session.flush()
+
+    def open_pushed_request(self, request_uri_hash: str, *, client_id: str, now: datetime,
+                            window_s: int) -> PushedRequest | None:
+        """The pushed request if it is the client's, live and not answered yet. Its first visit
+        must come before ``expires_at`` and keeps it usable ``window_s`` for signing in and
+        consenting (reloads included)."""
+        row = self._session.get(OidcPushedRequest, request_uri_hash, with_for_update=True)
+        if row is None or row.client_id != client_id or row.done_at is not None or row.expires_at <= now:
+            return None
+        if row.opened_at is None:
+            row.opened_at = now
+            row.expires_at = now + timedelta(seconds=window_s)
+            self._session.flush()
+        return PushedRequest(client_id=row.client_id, params=tuple(tuple(p) for p in json.loads(row.params)),
+                             opened_at=row.opened_at)
+
+    def finish_pushed_request(self, request_uri_hash: str, *, now: datetime) -> bool:
+        """Mark the request answered; False if it already was (a concurrent second answer)."""
+        return self._session.execute(
+            sa.update(OidcPushedRequest)
+            .where(OidcPushedRequest.request_uri_hash == request_uri_hash, OidcPushedRequest.done_at.is_(None))
+            .values(done_at=now).execution_options(synchronize_session=False)
+        ).rowcount == 1
+
+    # --- DPoP proofs (RFC 9449 §11.1) -----------------------------------------------------------
+
+    def use_dpop_jti(self, jkt: str, jti: str, *, expires_at: datetime) -> bool:
+        """Remember a DPoP proof's ``jti`` for its key; False if it was seen before. The unique
+        key decides between concurrent workers; expired rows go with the maintenance pruner."""
+        try:
+            with self._session.begin_nested():
+                self._session.add(OidcDpopProof(jti_hash=digest(f"{jkt}\x00{jti}"), expires_at=expires_at))
         except sa.exc.IntegrityError:
             return False
         return True

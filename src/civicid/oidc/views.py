@@ -33,6 +33,16 @@ class ClientView(ClientMixin):
     secret_hash: str | None = field(default=None, repr=False)
     jwks: dict[str, Any] | None = field(default=None, repr=False)
     id_token_signed_response_alg: str = ID_TOKEN_ALG
+    #: RFC 9126 §6
+    require_pushed_authorization_requests: bool = False
+    #: RFC 9449 §5.2
+    dpop_bound_access_tokens: bool = False
+
+    @property
+    def fapi(self) -> bool:
+        """A FAPI 2.0 Security Profile client: PAR and DPoP always (private_key_jwt is enforced
+        at registration)."""
+        return self.require_pushed_authorization_requests and self.dpop_bound_access_tokens
 
     @property
     def client_metadata(self) -> dict[str, Any]:
@@ -59,7 +69,7 @@ class ClientView(ClientMixin):
         return hmac.compare_digest(hash_secret(client_secret), self.secret_hash)
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
-        return endpoint == "token" and method == self.token_endpoint_auth_method
+        return endpoint in ("token", "pushed_authorization") and method == self.token_endpoint_auth_method
 
     def check_response_type(self, response_type: str) -> bool:
         return response_type == "code"
@@ -118,6 +128,8 @@ class TokenView(TokenMixin):
     refresh_expires_at: datetime | None
     revoked: bool
     expired: bool
+    #: RFC 9449 §6.1 ``cnf.jkt``: the DPoP key the token is bound to, None for a bearer token
+    dpop_jkt: str | None = None
 
     def check_client(self, client: ClientMixin) -> bool:
         return client.get_client_id() == self.client_id
@@ -178,3 +190,13 @@ class CitizenFacts:
     verified: bool
     name: str | None = field(default=None, repr=False)
     birth_date: Any = field(default=None, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class PushedRequest:
+    """A pushed authorization request found by its ``request_uri`` (RFC 9126 §2.2)."""
+
+    client_id: str
+    params: tuple[tuple[str, str], ...]
+    #: when the browser first brought it to the authorization endpoint
+    opened_at: datetime

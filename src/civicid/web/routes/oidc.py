@@ -18,7 +18,7 @@ from civicid import __version__
 from civicid.errors import CivicIDError
 from civicid.identity.sessions import COOKIE_NAME
 from civicid.oidc.discovery import (AUTHORIZE_PATH, CONSENT_PATH, DISCOVERY_PATH, JWKS_PATH, LOGOUT_PATH,
-                                    TOKEN_PATH, USERINFO_PATH, issuer_of, openid_configuration)
+                                    PAR_PATH, TOKEN_PATH, USERINFO_PATH, issuer_of, openid_configuration)
 from civicid.oidc.errors import SignInRequired
 from civicid.oidc.service import (ConsentNeeded, ErrorPage, LogoutConfirm, OidcProvider, SignedOut,
                                   SignInNeeded)
@@ -155,6 +155,13 @@ async def consent(request: Request, runtime: RuntimeDep) -> Response:
 async def token(request: Request) -> Response:
     """Token endpoint (RFC 6749 §3.2, OIDC Core §3.1.3): authorization_code and refresh_token."""
     return await _run(request, runtime_of(request), lambda provider, req, signed: provider.token(req), browser=False)
+
+
+@plain_route(router, PAR_PATH, methods=["POST"])
+async def pushed_authorization_request(request: Request) -> Response:
+    """Pushed authorization request endpoint (RFC 9126 §2): a client-authenticated POST of the
+    authorization request, answered with a one-time ``request_uri``."""
+    return await _run(request, runtime_of(request), lambda provider, req, signed: provider.push(req), browser=False)
 
 
 @plain_route(router, USERINFO_PATH, methods=["GET", "POST"])
