@@ -86,3 +86,19 @@ def test_clients_add_private_key_jwt_from_a_jwks_file(cli, tmp_path):
                                           "--auth-method", "private_key_jwt", "--jwks", str(jwks), "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["client_secret"] is None
+
+
+def test_clients_add_fapi_registers_par_and_dpop_with_private_key_jwt(cli, runtime, tmp_path):
+    from joserfc.jwk import ECKey
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text(json.dumps({"keys": [ECKey.generate_key("P-256").as_dict(private=False)]}))
+    refused = cli.invoke(clients_cli.app, ["add", "--name", "Bank", "--redirect-uri", "https://bank.example/cb",
+                                           "--fapi", "--json"])
+    assert refused.exit_code != 0
+    result = cli.invoke(clients_cli.app, ["add", "--name", "Bank", "--redirect-uri", "https://bank.example/cb",
+                                          "--auth-method", "private_key_jwt", "--jwks", str(jwks), "--fapi", "--json"])
+    assert result.exit_code == 0, result.output
+    printed = json.loads(result.output)
+    with runtime.sessions() as session:
+        row = session.get(OidcClient, printed["client_id"])
+        assert row.require_pushed_authorization_requests and row.dpop_bound_access_tokens
