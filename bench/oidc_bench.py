@@ -1,8 +1,13 @@
 """Sign in with CivicID under load: complete sign-ins/s and token endpoint requests/s, p50/p95.
 
 Run: .venv/bin/python bench/oidc_bench.py [--signins 2000] [--tokens 500] [--concurrency 4]
-                                          [--max-seconds 60] [--database postgresql|sqlite]
-Writes bench/results/oidc_bench.json and oidc_bench.png.
+                                          [--max-seconds 60] [--database postgresql|sqlite] [--dpop]
+Writes bench/results/oidc_bench.json and oidc_bench.png (oidc_bench_dpop.* with --dpop).
+
+``--dpop``: the relying party is registered with ``dpop_bound_access_tokens`` (RFC 9449 §5.2) and
+holds one ES256 key per client worker: every token request carries a proof with the server nonce
+(kept from the last ``DPoP-Nonce`` answer, one retry on ``use_dpop_nonce``), and userinfo a proof
+with ``ath``. Proof signing is load-generator CPU.
 
 A real ``civicid serve --workers N`` (uvicorn, default 2 workers: one per core) listens on http://localhost:<free port> with a
 fresh CIVICID_HOME and a fresh database: PostgreSQL (the production store; a new database
@@ -136,6 +141,7 @@ class Setup:
     client_secret: str
     redirect_uri: str
     members: list[Member]
+    dpop: bool = False
 
 
 def process_cpu_s(pid: int) -> float | None:
@@ -201,7 +207,7 @@ def drop_postgres() -> None:
     _postgres_admin('DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
 
 
-def prepare(citizens: int, database_url: str | None, *, workers: int = 1) -> Setup:
+def prepare(citizens: int, database_url: str | None, *, workers: int = 1, dpop: bool = False) -> Setup:
     from civicid.identity.passkeys import PasskeyService
     from civicid.identity.service import CitizenService
     from civicid.ids import generate_id_number, parse_id_number
@@ -218,7 +224,8 @@ def prepare(citizens: int, database_url: str | None, *, workers: int = 1) -> Set
     redirect_uri = f"{server.url}/bench/callback"
     members = []
     with runtime.transaction() as session:
-        client_id, client_secret = register_client(session, runtime, name="OIDC bench", redirect_uris=[redirect_uri])
+        client_id, client_secret = register_client(session, runtime, name="OIDC bench", redirect_uris=[redirect_uri],
+                                                   dpop_bound_access_tokens=dpop)
         citizens_service = CitizenService(session, runtime.vault(session), runtime.clock)
         passkeys = PasskeyService.from_runtime(runtime, session)
         for _ in range(citizens):
@@ -233,7 +240,7 @@ def prepare(citizens: int, database_url: str | None, *, workers: int = 1) -> Set
             members.append(Member(authenticator, citizen.id))
     if runtime.engine is not None:
         runtime.engine.dispose()
-    return Setup(server, client_id, client_secret, redirect_uri, members)
+    return Setup(server, client_id, client_secret, redirect_uri, members, dpop)
 
 
 # --- one complete sign-in ----------------------------------------------------------------------
@@ -254,6 +261,22 @@ class Flow:
         self.setup, self.rp = setup, rp
         basic = base64.b64encode(f"{setup.client_id}:{setup.client_secret}".encode()).decode()
         self.client_auth = {"Authorization": f"Basic {basic}"}  # client_secret_basic
+        self.dpop_key = _dpop_key() if setup.dpop else None
+        self.dpop_nonce: str | None = None
+
+    def _proof(self, method: str, path: str, *, access_token: str | None = None, nonce: str | None = None) -> str:
+        """An RFC 9449 §4.2 proof by this relying party's key."""
+        from joserfc import jwt
+
+        claims = {"jti": secrets.token_urlsafe(16), "htm": method, "htu": self.setup.server.url + path,
+                  "iat": int(time.time())}
+        if nonce:
+            claims["nonce"] = nonce
+        if access_token:
+            claims["ath"] = base64.urlsafe_b64encode(hashlib.sha256(access_token.encode()).digest()).rstrip(
+                b"=").decode()
+        return jwt.encode({"typ": "dpop+jwt", "alg": "ES256", "jwk": self.dpop_key.as_dict(private=False)},
+                          claims, self.dpop_key)
 
     def browser(self) -> HttpClient:
         return HttpClient(self.setup.server.url)
@@ -301,9 +324,18 @@ class Flow:
 
     async def token(self, code: str, verifier: str, timings: dict[str, float] | None = None) -> dict:
         started = time.perf_counter()
-        response = await self.rp.post("/oauth2/token", headers=self.client_auth, data={
-            "grant_type": "authorization_code", "code": code, "redirect_uri": self.setup.redirect_uri,
-            "code_verifier": verifier})
+        data = {"grant_type": "authorization_code", "code": code, "redirect_uri": self.setup.redirect_uri,
+                "code_verifier": verifier}
+        if self.dpop_key is None:
+            response = await self.rp.post("/oauth2/token", headers=self.client_auth, data=data)
+        else:
+            for _ in range(2):  # a stale or missing nonce costs one retry (RFC 9449 §8)
+                proof = self._proof("POST", "/oauth2/token", nonce=self.dpop_nonce)
+                response = await self.rp.post("/oauth2/token", headers={**self.client_auth, "DPoP": proof},
+                                              data=data)
+                self.dpop_nonce = response.headers.get("dpop-nonce") or self.dpop_nonce
+                if not (response.status_code == 400 and response.json().get("error") == "use_dpop_nonce"):
+                    break
         elapsed = (time.perf_counter() - started) * 1000
         if response.status_code != 200:
             raise FlowError("token", response)
@@ -313,7 +345,12 @@ class Flow:
 
     async def userinfo(self, access_token: str, timings: dict[str, float]) -> dict:
         started = time.perf_counter()
-        response = await self.rp.get("/oauth2/userinfo", headers={"Authorization": f"Bearer {access_token}"})
+        if self.dpop_key is None:
+            headers = {"Authorization": f"Bearer {access_token}"}
+        else:
+            headers = {"Authorization": f"DPoP {access_token}",
+                       "DPoP": self._proof("GET", "/oauth2/userinfo", access_token=access_token)}
+        response = await self.rp.get("/oauth2/userinfo", headers=headers)
         if response.status_code != 200:
             raise FlowError("userinfo", response)
         timings["userinfo"] = (time.perf_counter() - started) * 1000
@@ -331,6 +368,12 @@ class Flow:
             raise RuntimeError(f"userinfo without verified: {claims}")
         timings["total"] = (time.perf_counter() - started) * 1000
         return timings
+
+
+def _dpop_key():
+    from joserfc.jwk import ECKey
+
+    return ECKey.generate_key("P-256")
 
 
 # --- phases ------------------------------------------------------------------------------------
@@ -459,7 +502,7 @@ def plot(result: dict, path: Path) -> None:
 
 async def run(args) -> dict:
     setup = prepare(args.citizens, fresh_postgres() if args.database == "postgresql" else None,
-                    workers=args.workers)
+                    workers=args.workers, dpop=args.dpop)
     setup.server.start()
     try:
         await warm_up(setup, args.concurrency)
@@ -488,7 +531,7 @@ async def run(args) -> dict:
     return {
         "config": {"signins": args.signins, "tokens": args.tokens, "concurrency": args.concurrency,
                    "citizens": args.citizens, "max_seconds": args.max_seconds,
-                   "database": args.database, "workers": args.workers,
+                   "database": args.database, "workers": args.workers, "dpop": args.dpop,
                    "server": f"civicid serve --workers {args.workers} (uvicorn, httptools, uvloop)"},
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
         "signins": signins,
@@ -510,14 +553,16 @@ def main() -> None:
     parser.add_argument("--max-seconds", type=float, default=60.0, help="time limit of each timed phase")
     parser.add_argument("--database", choices=("postgresql", "sqlite"), default="postgresql",
                         help="a fresh PostgreSQL database (default) or SQLite in the temp home")
+    parser.add_argument("--dpop", action="store_true", help="DPoP-bound tokens (RFC 9449): proofs at token and userinfo")
     args = parser.parse_args()
     if args.citizens < args.concurrency:
         parser.error("--citizens must be at least --concurrency (each worker owns its citizens)")
     result = asyncio.run(run(args))
     OUT.mkdir(parents=True, exist_ok=True)
-    plot(result, OUT / "oidc_bench.png")
+    name = "oidc_bench_dpop" if args.dpop else "oidc_bench"
+    plot(result, OUT / f"{name}.png")
     token_latencies = result["token"].pop("latencies_ms")
-    (OUT / "oidc_bench.json").write_text(json.dumps(result, indent=2) + "\n")
+    (OUT / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
     result["token"]["latencies_ms"] = f"{len(token_latencies)} values"
     print(json.dumps(result, indent=2))
 
