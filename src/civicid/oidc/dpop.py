@@ -32,6 +32,9 @@ DPOP_ALGS = DPOP_SIGNING_ALGS
 PROOF_TYP = "dpop+jwt"
 MAX_PROOF_LENGTH = 8192
 _PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "k"})
+#: the proof carries its public key in the header (§4.2): an RSA one exceeds joserfc's 512-byte default
+_REGISTRY = jws.JWSRegistry(algorithms=list(DPOP_ALGS))
+_REGISTRY.max_header_length = 2048
 
 
 class InvalidDpopProofError(OAuth2Error):
@@ -94,7 +97,7 @@ def verify_proof(proof: str, *, method: str, uri: str, now: datetime, max_age_s:
     if not proof or len(proof) > MAX_PROOF_LENGTH:
         raise InvalidDpopProofError("The DPoP proof is missing or too long.")
     try:
-        header = jws.extract_compact(proof.encode("ascii")).headers()
+        header = jws.extract_compact(proof.encode("ascii"), registry=_REGISTRY).headers()
     except (JoseError, ValueError, UnicodeError):
         raise InvalidDpopProofError("The DPoP proof is not a JWS.") from None
     if header.get("typ") != PROOF_TYP:
@@ -108,7 +111,7 @@ def verify_proof(proof: str, *, method: str, uri: str, now: datetime, max_age_s:
         key = JWKRegistry.import_key(jwk)
         if not isinstance(key, (ECKey, RSAKey, OKPKey)):
             raise InvalidDpopProofError("The DPoP proof's jwk must be an asymmetric key.")
-        claims = json.loads(jws.deserialize_compact(proof, key, algorithms=[header["alg"]]).payload)
+        claims = json.loads(jws.deserialize_compact(proof, key, registry=_REGISTRY).payload)
     except (JoseError, ValueError, TypeError, KeyError):
         raise InvalidDpopProofError("The DPoP proof's signature does not verify.") from None
     if not isinstance(claims, dict):
