@@ -246,7 +246,9 @@ class OidcProvider:
             if "client_id" not in data:
                 params = (("client_id", client.client_id), *params)
             authorize = StarletteOAuth2Request("GET", self.issuer + AUTHORIZE_PATH, request.headers, query=params)
-            self.server.get_consent_grant(authorize, end_user=None)
+            # who signs in is decided at the authorization endpoint: a stand-in keeps Authlib from
+            # answering prompt=none with login_required here
+            self.server.get_consent_grant(authorize, end_user=_NOT_SIGNED_IN_YET)
         except OAuth2Error as error:
             body = {"error": error.error}
             if error.description:
@@ -452,6 +454,7 @@ class OidcProvider:
         return f"{AUTHORIZE_PATH}?{urlencode(pairs)}"
 
 
+_NOT_SIGNED_IN_YET = object()
 _REQUEST_URI_INVALID = ErrorPage("invalid_request_uri", "The request_uri is unknown, expired or already used: "
                                                         "go back to the service and start again.")
 _REQUEST_URI_USED = ErrorPage("invalid_request_uri", "This sign-in request was already answered.")

@@ -144,3 +144,10 @@ def test_the_request_uri_works_on_another_worker_process(client, runtime, sessio
         sign_in(second, other, citizen)
         assert "code" in code_from(second, by_reference(second, rp, request_uri))
     assert by_reference(client, rp, request_uri).status_code == 400
+
+
+def test_prompt_none_can_be_pushed_and_is_decided_at_the_authorization_endpoint(client, rp, signed_in):
+    pushed = push(client, rp, prompt="none")
+    assert pushed.status_code == 201, pushed.text
+    params = redirect_params(by_reference(client, rp, pushed.json()["request_uri"]))
+    assert params["error"] == "consent_required" and params["iss"] == ISSUER
