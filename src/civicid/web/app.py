@@ -15,6 +15,7 @@ from civicid.audit.sequencer import LogSequencer
 from civicid.maintenance.periodic import Pruner
 from civicid.runtime import Runtime, build_runtime
 from civicid.settings import Settings
+from civicid.web.api_docs import install_api_docs
 from civicid.web.boundary import DEMO_RP_PATH, install_boundary
 from civicid.web.errors import install_error_handlers
 from civicid.web.metrics import install_metrics
@@ -50,11 +51,13 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
         app.state.runtime.close()
 
     docs = settings.api_docs  # off in production unless asked for
-    app = FastAPI(title="CivicID", version=__version__, lifespan=lifespan, docs_url="/docs" if docs else None,
-                  redoc_url="/redoc" if docs else None, openapi_url="/openapi.json" if docs else None)
+    # /docs and /redoc from the pinned fastapi-offline package's files, not a CDN (web.api_docs)
+    app = FastAPI(title="CivicID", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url="/openapi.json" if docs else None)
     app.state.settings = settings
     app.state.runtime = runtime
     app.state.templates = Jinja2Templates(directory=WEB_DIR / "templates")
+    app.state.api_docs = install_api_docs(app, openapi_url=app.openapi_url, title=app.title) if docs else None
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     install_error_handlers(app)
     # Routes are matched in this order: the sign-in endpoints (passkeys, oidc) first, as the busiest.

@@ -88,12 +88,23 @@ def test_the_account_page_cannot_be_framed(client):
         assert csp_of(response.headers)["frame-ancestors"] == ["'none'"]
 
 
-def test_api_docs_work_in_development(client):
+def test_api_docs_work_in_development_offline(client):
+    """Issue 13: Swagger UI and ReDoc from the pinned fastapi-offline package under /static, no
+    CDN; Swagger UI's inline start-up script allowed by its hash, not by 'unsafe-inline'."""
+    from civicid.web.api_docs import script_hashes
+
     docs = client.get("/docs")
     assert docs.status_code == 200 and "swagger-ui" in docs.text
+    assert "https://" not in docs.text
     csp = csp_of(docs.headers)
-    cdn = re.search(r'<script src="(https://[^/"]+)/', docs.text).group(1)
-    assert cdn in csp["script-src"] and csp["frame-ancestors"] == ["'none'"]
+    assert "'unsafe-inline'" not in csp["script-src"] and not any("https:" in s for s in csp["script-src"])
+    assert set(script_hashes(docs.text)) <= set(csp["script-src"]) and csp["frame-ancestors"] == ["'none'"]
+    redoc = client.get("/redoc")
+    assert redoc.status_code == 200 and "https://" not in redoc.text
+    for asset in re.findall(r'(?:src|href)="(/static/api-docs/[^"]+)"', docs.text + redoc.text):
+        assert client.get(asset).status_code == 200, asset
+    redirect = client.get("/docs/oauth2-redirect")
+    assert set(script_hashes(redirect.text)) <= set(csp_of(redirect.headers)["script-src"])
     assert client.get("/openapi.json").status_code == 200
 
 

@@ -18,10 +18,12 @@ def install_boundary(app: FastAPI, settings: Settings) -> None:
     from civicid.web.uploads import FORM_OVERHEAD_BYTES
 
     https = settings.public_url.startswith("https://")
-    docs_paths = tuple(path for path in (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url) if path)
+    api_docs = getattr(app.state, "api_docs", None)  # web.api_docs
     limits = BodyLimits.for_app(app, default=settings.max_body_bytes,
                                 upload=settings.enrolment_max_total_bytes + FORM_OVERHEAD_BYTES)
-    headers = HeaderSets(https=https, docs_paths=docs_paths, demo_prefix=DEMO_RP_PATH if settings.demo else None)
+    headers = HeaderSets(https=https, docs_paths=api_docs.paths if api_docs else (),
+                         demo_prefix=DEMO_RP_PATH if settings.demo else None,
+                         docs_script_hashes=api_docs.script_hashes if api_docs else ())
     app.add_middleware(Boundary, limits=limits, headers=headers, public_origin=origin_of(settings.public_url))
     # for the one answer that leaves from outside the middleware: the unexpected error's 500
     app.state.security_headers = security_headers(csp=PAGE_CSP, https=https)

@@ -2,10 +2,11 @@
 who may frame them, what they may use.
 
 The pages load their scripts and styles from /static (no inline code), so the content security
-policy allows nothing else. Two kinds of page get their own policy: the API browser (/docs,
-/redoc: FastAPI's Swagger UI and ReDoc load from a CDN and start with an inline script; on only
-outside production, see ``Settings.api_docs``) and the demo relying party (/demo-rp: a separate
-site with an inline style sheet, mounted in demo mode only).
+policy allows nothing else. Two kinds of page get their own policy: the API browsers (/docs,
+/redoc: Swagger UI and ReDoc from /static/api-docs, Swagger UI's inline start-up script allowed
+by its hash, ``web.api_docs``; on only outside production, see ``Settings.api_docs``) and the
+demo relying party (/demo-rp: a separate site with an inline style sheet, mounted in demo mode
+only).
 """
 
 from __future__ import annotations
@@ -17,11 +18,15 @@ _COMMON = "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 # and browsers apply form-action to that redirect too.
 PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
             "connect-src 'self'; media-src 'self' blob: mediastream:; " + _COMMON)
-_CDN = "https://cdn.jsdelivr.net"
-DOCS_CSP = (f"default-src 'self'; script-src 'self' 'unsafe-inline' {_CDN}; "
-            f"style-src 'self' 'unsafe-inline' {_CDN} https://fonts.googleapis.com; "
-            "font-src 'self' https://fonts.gstatic.com; img-src 'self' data: https://fastapi.tiangolo.com "
-            "https://cdn.redoc.ly; worker-src 'self' blob:; connect-src 'self'; " + _COMMON)
+
+
+def docs_csp(script_hashes: tuple[str, ...]) -> str:
+    """/docs and /redoc: their files from /static/api-docs, Swagger UI's inline start-up script by
+    its hash (web.api_docs); both set inline styles, and ReDoc runs a worker from a blob."""
+    return (f"default-src 'self'; script-src 'self' {' '.join(script_hashes)}; style-src 'self' 'unsafe-inline'; "
+            "img-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; " + _COMMON)
+
+
 DEMO_RP_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
                "connect-src 'self'; " + _COMMON)
 # The camera for the liveness check on CivicID's own pages, passkeys, nothing else.
@@ -45,9 +50,10 @@ def security_headers(*, csp: str, https: bool) -> dict[str, str]:
 class HeaderSets:
     """The headers of each kind of response, encoded once."""
 
-    def __init__(self, *, https: bool, docs_paths: tuple[str, ...], demo_prefix: str | None) -> None:
+    def __init__(self, *, https: bool, docs_paths: tuple[str, ...], demo_prefix: str | None,
+                 docs_script_hashes: tuple[str, ...] = ()) -> None:
         self.page = self._encode(security_headers(csp=PAGE_CSP, https=https))
-        self.docs = self._encode(security_headers(csp=DOCS_CSP, https=https))
+        self.docs = self._encode(security_headers(csp=docs_csp(docs_script_hashes), https=https))
         self.demo = self._encode(security_headers(csp=DEMO_RP_CSP, https=https))
         self._docs_paths = docs_paths
         self._demo_prefix = demo_prefix
