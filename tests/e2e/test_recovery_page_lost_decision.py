@@ -74,3 +74,35 @@ def test_errors_are_in_plain_words(browser, live_server, citizen):
         assert "enrolment." not in text and "{" not in text
     finally:
         context.close()
+
+
+@pytest.mark.parametrize(("status", "error", "shown", "link"), [
+    (429, {"code": "enrolment.locked", "message": "Too many failed attempts. Try again later.",
+           "detail": {"retry_after_s": 7200}}, "Try again in 2 hours.", None),
+    (409, {"code": "enrolment.already_enrolled", "message": "Use account recovery instead."}, "already has a CivicID",
+     "/recover"),
+    (500, {"code": "internal", "message": "Replay attack detected; resource owner"}, "Something went wrong", None),
+])
+def test_lockouts_say_for_how_long_and_already_enrolled_links_to_recovery(browser, live_server, status, error, shown,
+                                                                         link):
+    """The API's answers (mocked here: a real lockout would lock the other tests' citizen) in the
+    citizen's words: never the code, the JSON or a library's text."""
+    import json
+
+    context = browser.new_context(base_url=live_server.url)
+    page = context.new_page()
+    page.route("**/api/v1/enrolments", lambda route: route.fulfill(
+        status=status, content_type="application/json", body=json.dumps({"error": error})))
+    try:
+        page.goto("/enrol")
+        page.fill("#id-number", ID_NUMBER)
+        page.fill("#name", NAME)
+        page.click("#claim-form button[type=submit]")
+        status_line = page.locator("#enrol-status")
+        status_line.filter(has_text=shown).wait_for()
+        text = status_line.inner_text()
+        assert error["code"] not in text and error["message"] not in text and "{" not in text
+        if link:
+            assert status_line.locator("a").get_attribute("href") == link
+    finally:
+        context.close()
