@@ -12,6 +12,7 @@ Storage goes through ``server.store`` (``interfaces.OidcStore``); time through `
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from civicid.oidc.server import CivicIDAuthorizationServer
 
 MAX_NONCE = 255
+_JKT = re.compile(r"[A-Za-z0-9_-]{43}")
 MAX_STATE = 2048
 
 
@@ -89,6 +91,8 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
             raise InvalidRequestError("Only response_mode=query is supported.", redirect_uri=redirect_uri)
         if len(data.get("nonce") or "") > MAX_NONCE or len(data.get("state") or "") > MAX_STATE:
             raise InvalidRequestError("'nonce' or 'state' is too long.", redirect_uri=redirect_uri)
+        if "dpop_jkt" in data and not _JKT.fullmatch(data["dpop_jkt"]):
+            raise InvalidRequestError("'dpop_jkt' must be a JWK SHA-256 thumbprint.", redirect_uri=redirect_uri)
         max_age = data.get("max_age")
         if max_age is not None and not (max_age.isdigit() and len(max_age) <= 9):
             raise InvalidRequestError("'max_age' must be a number of seconds.", redirect_uri=redirect_uri)
@@ -118,12 +122,16 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
             nonce=data.get("nonce") or None, code_challenge=data["code_challenge"],
             code_challenge_method=data["code_challenge_method"], acr=user.acr, amr=user.amr,
             auth_time=user.auth_time, expires_at=now + timedelta(seconds=self.server.policy.code_ttl_s),
-            sid=user.sid,
+            sid=user.sid, dpop_jkt=data.get("dpop_jkt") or None,
         )
 
     def query_authorization_code(self, code: str, client: ClientView) -> CodeView | None:
-        return self.server.store.claim_code(digest(code), client_id=client.get_client_id(),
-                                            now=self.server.clock.now())
+        """A code bound to a DPoP key (RFC 9449 §10) is redeemed only with a proof of that key."""
+        found = self.server.store.claim_code(digest(code), client_id=client.get_client_id(),
+                                             now=self.server.clock.now())
+        if found is not None and found.dpop_jkt and found.dpop_jkt != self.server.dpop_jkt:
+            raise InvalidDpopProofError("The code is bound to another DPoP key (dpop_jkt).")
+        return found
 
     def delete_authorization_code(self, authorization_code: CodeView) -> None:
         """Nothing to do: ``claim_code`` marked it used, and the row stays so that a replay is

@@ -21,7 +21,7 @@ class OidcStore(Protocol):
     def save_code(self, *, code_hash: str, client_id: str, citizen_id: str, redirect_uri: str, scope: str,
                   claims: Sequence[str], nonce: str | None, code_challenge: str, code_challenge_method: str,
                   acr: str, amr: Sequence[str], auth_time: datetime, expires_at: datetime,
-                  sid: str | None = None) -> None: ...
+                  sid: str | None = None, dpop_jkt: str | None = None) -> None: ...
 
     def claim_code(self, code_hash: str, *, client_id: str, now: datetime) -> CodeView | None:
         """Mark the code used and return it, atomically. None if unknown, issued to another

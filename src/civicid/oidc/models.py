@@ -60,6 +60,8 @@ class OidcAuthorizationCode(Base):
     auth_time: Mapped[datetime] = mapped_column(UTCDateTime)
     #: the browser session's id at this client, for the ID token (``civicid.oidc.session_id``)
     sid: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
+    #: RFC 9449 §10: the DPoP key the code may only be redeemed with (``dpop_jkt``)
+    dpop_jkt: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # pruned (civicid.maintenance)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 

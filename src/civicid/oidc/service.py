@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 from civicid.identity.sessions import SignedIn, SignInSessions
 from civicid.oidc import csrf
 from civicid.oidc.claims import LABELS, consent_items, releasable
-from civicid.oidc.discovery import AUTHORIZE_PATH, CLIENT_AUTH_METHODS, TOKEN_PATH, USERINFO_PATH, issuer_of
+from civicid.oidc.discovery import (AUTHORIZE_PATH, CLIENT_AUTH_METHODS, PAR_PATH, TOKEN_PATH, USERINFO_PATH,
+                                    issuer_of)
 from civicid.oidc.dpop import (DPOP_ALGS, DpopNonces, InvalidDpopProofError, proof_header, proof_jti_fresh,
                                verify_proof)
 from civicid.oidc.disclosures import Disclosures
@@ -243,6 +244,11 @@ class OidcProvider:
             if "request_uri" in data:
                 raise InvalidRequestError("'request_uri' cannot be pushed (RFC 9126 section 2.1).")
             params = tuple((k, v) for k, v in request.form_pairs if k not in CLIENT_AUTH_PARAMS)
+            jkt = self._par_proof(request)
+            if jkt is not None:
+                if data.get("dpop_jkt", jkt) != jkt:
+                    raise InvalidDpopProofError("'dpop_jkt' is not the key of the DPoP proof.")
+                params = (*(p for p in params if p[0] != "dpop_jkt"), ("dpop_jkt", jkt))
             if "client_id" not in data:
                 params = (("client_id", client.client_id), *params)
             authorize = StarletteOAuth2Request("GET", self.issuer + AUTHORIZE_PATH, request.headers, query=params)
@@ -259,6 +265,19 @@ class OidcProvider:
         self.store.push_request(digest(request_uri), client_id=client.client_id, params=params,
                                 expires_at=self._clock.now() + timedelta(seconds=self.policy.par_ttl_s))
         return OAuthResponse(201, {"request_uri": request_uri, "expires_in": self.policy.par_ttl_s}, NO_STORE)
+
+    def _par_proof(self, request: StarletteOAuth2Request) -> str | None:
+        """RFC 9449 §10.1: a DPoP proof sent with a pushed request binds the code to its key (as
+        ``dpop_jkt``); no server nonce is asked for here."""
+        proof = proof_header(request.headers)
+        if proof is None:
+            return None
+        checked = verify_proof(proof, method="POST", uri=self.issuer + PAR_PATH, now=self._clock.now(),
+                               max_age_s=self.policy.dpop_proof_max_age_s, leeway_s=self.policy.dpop_leeway_s)
+        if not proof_jti_fresh(self.store, checked, max_age_s=self.policy.dpop_proof_max_age_s,
+                               leeway_s=self.policy.dpop_leeway_s):
+            raise InvalidDpopProofError("The DPoP proof was used before (RFC 9449 section 11.1).")
+        return checked.jkt
 
     # --- token, userinfo, keys ---------------------------------------------------------------
 

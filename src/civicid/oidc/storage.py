@@ -71,6 +71,7 @@ def _code_view(row: Row) -> CodeView:
         redirect_uri=row.redirect_uri, scope=row.scope, claims=_words(row.claims), nonce=row.nonce,
         code_challenge=row.code_challenge, code_challenge_method=row.code_challenge_method,
         acr=row.acr, amr=tuple(filter(None, row.amr.split(","))), auth_time=row.auth_time, sid=row.sid,
+        dpop_jkt=row.dpop_jkt,
     )
 
 
@@ -121,12 +122,12 @@ class SqlOidcStore:
     def save_code(self, *, code_hash: str, client_id: str, citizen_id: str, redirect_uri: str, scope: str,
                   claims: Sequence[str], nonce: str | None, code_challenge: str, code_challenge_method: str,
                   acr: str, amr: Sequence[str], auth_time: datetime, expires_at: datetime,
-                  sid: str | None = None) -> None:
+                  sid: str | None = None, dpop_jkt: str | None = None) -> None:
         _SAVE_CODE.run(self._session, dict(
             code_hash=code_hash, client_id=client_id, citizen_id=citizen_id, redirect_uri=redirect_uri,
             scope=scope, claims=" ".join(claims), nonce=nonce, code_challenge=code_challenge,
             code_challenge_method=code_challenge_method, acr=acr, amr=",".join(amr), auth_time=auth_time,
-            sid=sid, expires_at=expires_at, used_at=None,
+            sid=sid, dpop_jkt=dpop_jkt, expires_at=expires_at, used_at=None,
         ))
 
     def claim_code(self, code_hash: str, *, client_id: str, now: datetime) -> CodeView | None:

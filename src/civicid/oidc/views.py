@@ -93,6 +93,8 @@ class CodeView(AuthorizationCodeMixin):
     amr: tuple[str, ...]
     auth_time: datetime
     sid: str | None = None
+    #: RFC 9449 §10
+    dpop_jkt: str | None = None
 
     def get_redirect_uri(self) -> str:
         return self.redirect_uri

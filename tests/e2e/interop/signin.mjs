@@ -41,7 +41,7 @@ async function main() {
     redirect_uri: redirectUri, scope, code_challenge: codeChallenge, code_challenge_method: "S256", state, nonce,
   };
   const authorizationUrl = privateJwk
-    ? await client.buildAuthorizationUrlWithPAR(config, parameters)
+    ? await client.buildAuthorizationUrlWithPAR(config, parameters, { DPoP })  // binds the code (RFC 9449 §10)
     : client.buildAuthorizationUrl(config, parameters);
   console.log(JSON.stringify({ authorization_url: authorizationUrl.href }));
 

@@ -17,8 +17,9 @@ from civicid.runtime import Runtime
 from civicid.vault.fakes import FakeKeyProvider
 from civicid.web.app import create_app
 
-from .conftest import ISSUER, exchange, get_code, sign_in
-from .fapi import TOKEN_URL, USERINFO_URL, dpop_proof, new_key, token_request
+from .conftest import ISSUER, authorize_params, exchange, get_code, sign_in
+from .fapi import PAR_URL, TOKEN_URL, USERINFO_URL, dpop_proof, new_key, token_request
+from .test_par import by_reference, code_from
 
 
 def now_of(clock) -> int:
@@ -194,3 +195,31 @@ def test_seen_proofs_are_pruned_when_expired(runtime, clock):
     with runtime.transaction() as session:
         expired = dict((t, e) for t, e in PLAIN)[OidcDpopProof.__table__]
         assert delete_expired(session, OidcDpopProof.__table__, expired, now=clock.now()) == 1
+
+
+# --- codes bound to a DPoP key (RFC 9449 §10) --------------------------------------------------
+
+def _bound_code(client, rp, key, clock, how: str) -> str:
+    if how == "dpop_jkt":
+        return get_code(client, rp, nonce=str(uuid.uuid4()), dpop_jkt=key.thumbprint())["code"]
+    proof = dpop_proof(key, "POST", PAR_URL, iat=now_of(clock))
+    pushed = client.post("/oauth2/par", data=authorize_params(rp, nonce=str(uuid.uuid4())), auth=rp.auth,
+                         headers={"DPoP": proof})
+    assert pushed.status_code == 201, pushed.text
+    return code_from(client, by_reference(client, rp, pushed.json()["request_uri"]))["code"]
+
+
+@pytest.mark.parametrize("how", ["dpop_jkt", "par_proof"])
+def test_a_code_bound_to_a_key_is_redeemed_only_with_it(client, rp, signed_in, clock, how):
+    key = new_key()
+    stolen = dpop_exchange(client, rp, new_key(), clock, code=_bound_code(client, rp, key, clock, how))
+    assert stolen.status_code == 400 and stolen.json()["error"] == "invalid_dpop_proof"
+    bearer = token_request(client, rp, _bound_code(client, rp, key, clock, how))
+    assert bearer.status_code == 400 and bearer.json()["error"] == "invalid_dpop_proof"
+    own = dpop_exchange(client, rp, key, clock, code=_bound_code(client, rp, key, clock, how))
+    assert own.status_code == 200 and own.json()["token_type"] == "DPoP"
+
+
+def test_a_malformed_dpop_jkt_is_refused(client, rp, signed_in):
+    params = get_code(client, rp, dpop_jkt="not-a-thumbprint")
+    assert params["error"] == "invalid_request"
