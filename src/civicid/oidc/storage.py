@@ -12,6 +12,8 @@ from datetime import datetime, timedelta
 from typing import Sequence
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from civicid.db import HotStatement, Row
@@ -42,6 +44,9 @@ _BY_ACCESS_TOKEN = HotStatement(sa.select(_tokens).where(_tokens.c.access_token_
 _BY_REFRESH_TOKEN = HotStatement(sa.select(_tokens).where(_tokens.c.refresh_token_hash == sa.bindparam("token_hash")))
 _CONSENT = HotStatement(sa.select(_consents).where(_consents.c.citizen_id == sa.bindparam("citizen_id"),
                                                    _consents.c.client_id == sa.bindparam("client_id")))
+
+
+_UPSERT_INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 
 
 def digest(value: str) -> str:
@@ -294,9 +299,16 @@ class SqlOidcStore:
     def use_dpop_jti(self, jkt: str, jti: str, *, expires_at: datetime) -> bool:
         """Remember a DPoP proof's ``jti`` for its key; False if it was seen before. The unique
         key decides between concurrent workers; expired rows go with the maintenance pruner."""
+        row = {"jti_hash": digest(f"{jkt}\x00{jti}"), "expires_at": expires_at}
+        dialect = self._session.get_bind().dialect.name
+        if dialect in _UPSERT_INSERTS:  # one statement, no savepoint: two round trips fewer per proof
+            table = OidcDpopProof.__table__
+            inserted = self._session.execute(_UPSERT_INSERTS[dialect](table).values(**row)
+                                             .on_conflict_do_nothing().returning(table.c.jti_hash))
+            return inserted.scalar() is not None
         try:
             with self._session.begin_nested():
-                self._session.add(OidcDpopProof(jti_hash=digest(f"{jkt}\x00{jti}"), expires_at=expires_at))
+                self._session.add(OidcDpopProof(**row))
         except sa.exc.IntegrityError:
             return False
         return True
