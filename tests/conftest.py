@@ -129,3 +129,9 @@ def harness_factory(session_factory, shared_face_engine, tmp_path):
         return Harness(session_factory, shared_face_engine, tmp_path, **kwargs)
 
     return make
+
+
+def pytest_terminal_summary(terminalreporter):
+    from tests.integration.fuzz.summary import write_summary
+
+    write_summary(terminalreporter)
