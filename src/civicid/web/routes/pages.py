@@ -124,61 +124,55 @@ def account_page(request: Request, runtime: RuntimeDep, session: SessionDep, don
                        for action in ("revoke", "rotate", "export", "delete")})
 
 
-@router.post("/account/services/revoke")
-async def account_revoke(request: Request, runtime: RuntimeDep):
+async def _account_action(request: Request, runtime, action: str, work, *, short: bool = True):
+    """A form of the account page: the citizen's session and the form's token checked, then
+    ``work(session, signed_in, form)`` in one unit of work (on the event loop when ``short``)."""
     form = await request.form()
 
     def unit(session):
-        signed_in = _form_guard(request, runtime, session, form, "revoke")
-        if signed_in is None:
-            return _to_signin()
+        signed_in = _form_guard(request, runtime, session, form, action)
+        return _to_signin() if signed_in is None else work(session, signed_in, form)
+
+    if short:
+        return await short_unit(runtime, unit)
+    return await run_in_threadpool(unit_of_work, runtime, unit)
+
+
+@router.post("/account/services/revoke")
+async def account_revoke(request: Request, runtime: RuntimeDep):
+    def revoke(session, signed_in, form):
         try:
             OidcProvider(runtime, session).revoke_consent(signed_in.citizen_id, str(form.get("client_id") or ""))
         except ConsentNotFound:
             return _back("unknown_service")
         return _back("revoked")
 
-    return await short_unit(runtime, unit)
+    return await _account_action(request, runtime, "revoke", revoke)
 
 
 @router.post("/account/network-id")
 async def account_rotate(request: Request, runtime: RuntimeDep):
-    form = await request.form()
-
-    def unit(session):
-        signed_in = _form_guard(request, runtime, session, form, "rotate")
-        if signed_in is None:
-            return _to_signin()
+    def rotate(session, signed_in, form):
         AccountService(runtime, session).rotate_network_id(signed_in.citizen_id)
         return _back("rotated")
 
-    return await short_unit(runtime, unit)
+    return await _account_action(request, runtime, "rotate", rotate)
 
 
 @router.post("/account/export")
 async def account_export(request: Request, runtime: RuntimeDep):
-    form = await request.form()
-
-    def unit(session):
-        signed_in = _form_guard(request, runtime, session, form, "export")
-        if signed_in is None:
-            return _to_signin()
+    def export(session, signed_in, form):
         document = export_document(runtime, session, signed_in, request.cookies.get(COOKIE_NAME))
         return JSONResponse(document, headers={"Content-Disposition": 'attachment; filename="civicid-export.json"',
                                                "Cache-Control": "no-store"})
 
     # the whole history with its proofs: not a short unit, so off the event loop
-    return await run_in_threadpool(unit_of_work, runtime, unit)
+    return await _account_action(request, runtime, "export", export, short=False)
 
 
 @router.post("/account/delete", response_class=HTMLResponse)
 async def account_delete(request: Request, runtime: RuntimeDep):
-    form = await request.form()
-
-    def unit(session):
-        signed_in = _form_guard(request, runtime, session, form, "delete")
-        if signed_in is None:
-            return _to_signin()
+    def delete(session, signed_in, form):
         if form.get("confirm") != "delete":
             return _back("confirm")
         try:
@@ -187,7 +181,7 @@ async def account_delete(request: Request, runtime: RuntimeDep):
             return _back("reauth")
         return None
 
-    outcome = await short_unit(runtime, unit)
+    outcome = await _account_action(request, runtime, "delete", delete)
     if outcome is not None:
         return outcome
     response = _page(request, "citizen/deleted.html")
