@@ -32,6 +32,10 @@ def add(
     require_par: bool = typer.Option(False, "--require-par",
                                      help="Authorization requests only through PAR (RFC 9126 §6)."),
     dpop: bool = typer.Option(False, "--dpop", help="DPoP-bound tokens always (RFC 9449 §5.2)."),
+    backchannel_logout_uri: Optional[str] = typer.Option(
+        None, "--backchannel-logout-uri", help="Where logout tokens are POSTed (Back-Channel Logout 1.0)."),
+    backchannel_logout_session_required: bool = typer.Option(
+        False, "--backchannel-logout-session-required", help="Every logout token carries a sid."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Register a relying party; prints its client id and secret ONCE (only a hash is stored)."""
@@ -45,12 +49,14 @@ def add(
                 session, runtime, name=name, redirect_uris=redirect_uri, sector_identifier=sector_identifier,
                 token_endpoint_auth_method=auth_method, jwks=jwks, post_logout_redirect_uris=post_logout_redirect_uri,
                 id_token_signed_response_alg=id_token_alg, fapi=fapi, require_pushed_authorization_requests=require_par,
-                dpop_bound_access_tokens=dpop)
+                dpop_bound_access_tokens=dpop, backchannel_logout_uri=backchannel_logout_uri,
+                backchannel_logout_session_required=backchannel_logout_session_required)
     if as_json:
         print_json({"client_id": client_id, "client_secret": secret, "name": name.strip(),
                     "token_endpoint_auth_method": auth_method, "id_token_signed_response_alg": id_token_alg,
                     "require_pushed_authorization_requests": fapi or require_par,
-                    "dpop_bound_access_tokens": fapi or dpop})
+                    "dpop_bound_access_tokens": fapi or dpop, "backchannel_logout_uri": backchannel_logout_uri,
+                    "backchannel_logout_session_required": backchannel_logout_session_required})
         return
     console.print(f"Relying party [bold]{name.strip()}[/bold] registered.")
     console.print(f"  client id:     {client_id}")
@@ -73,6 +79,8 @@ def list_(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> 
                                  "post_logout_redirect_uris": list(c.post_logout_redirect_uris), "sector": c.sector,
                                  "token_endpoint_auth_method": c.token_endpoint_auth_method,
                                  "id_token_signed_response_alg": c.id_token_signed_response_alg, "active": c.active,
+                                 "backchannel_logout_uri": c.backchannel_logout_uri,
+                                 "backchannel_logout_session_required": c.backchannel_logout_session_required,
                                  "created_at": c.created_at.isoformat()} for c in clients]})
         return
     if not clients:

@@ -1,9 +1,11 @@
-"""The demo forum's pages: home (what CivicID sent), /login, /callback, /logout."""
+"""The demo forum's pages: home (what CivicID sent), /login, /callback, /logout, and the
+back-channel logout receiver POST /backchannel-logout (``civicid.demo_rp.backchannel``)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -11,10 +13,11 @@ from authlib.integrations.starlette_client import OAuth, OAuthError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
+from civicid.demo_rp import backchannel
 from civicid.demo_rp.config import DemoRPConfig
 from civicid.demo_rp.sessions import MemorySessions, SessionMiddleware
 
@@ -47,9 +50,20 @@ class _Provider:
         return self.config, self.client
 
 
-def create_demo_rp(source: ConfigSource, *, secure_cookies: bool = False) -> Starlette:
+def create_demo_rp(source: ConfigSource, *, secure_cookies: bool = False,
+                   jwks: backchannel.JwksSource | None = None, now: Callable[[], float] = time.time) -> Starlette:
+    """``jwks``: where the provider's keys come from (default: its ``jwks_uri``, by Authlib);
+    ``now``: the forum's clock, in seconds (logout tokens' ``iat``/``exp``, seen ``jti`` values)."""
     templates = Jinja2Templates(directory=TEMPLATES)
     provider = _Provider(source)
+    store = MemorySessions()
+    seen = backchannel.SeenJtis(now=now)
+
+    async def provider_jwks(force: bool) -> dict:
+        if jwks is not None:
+            return await jwks(force)
+        _, client = await provider.get()
+        return await client.fetch_jwk_set(force=force)
 
     def page(request: Request, status_code: int = 200, **context):
         return templates.TemplateResponse(request, "forum.html", {"base": request.scope.get("root_path", ""),
@@ -82,6 +96,22 @@ def create_demo_rp(source: ConfigSource, *, secure_cookies: bool = False) -> Sta
         request.session["id_token_hint"] = token.get("id_token")
         return RedirectResponse(request.scope.get("root_path", "") + "/", status_code=303)
 
+    async def backchannel_logout(request: Request):
+        """Back-Channel Logout 1.0 §2.5-2.8: 200 once the matching sessions are gone, 400 for an
+        invalid token; never cached."""
+        no_store = {"Cache-Control": "no-store"}
+        config, _ = await provider.get()
+        form = await request.form()
+        try:
+            claims = await backchannel.validate(form.get("logout_token"), issuer=config.issuer,
+                                                client_id=config.client_id, jwks=provider_jwks, seen=seen,
+                                                now=now)
+        except backchannel.InvalidLogoutToken as error:
+            return JSONResponse({"error": "invalid_request", "error_description": str(error)}, status_code=400,
+                                headers=no_store)
+        store.drop_where(lambda data: backchannel.matches(data, claims))
+        return Response(status_code=200, headers=no_store)
+
     async def logout(request: Request):
         request.session.clear()
         return RedirectResponse(request.scope.get("root_path", "") + "/", status_code=303)
@@ -91,9 +121,11 @@ def create_demo_rp(source: ConfigSource, *, secure_cookies: bool = False) -> Sta
         Route("/login", login),
         Route("/callback", callback),
         Route("/logout", logout, methods=["POST"]),
+        Route("/backchannel-logout", backchannel_logout, methods=["POST"]),
     ])
-    app.add_middleware(SessionMiddleware, store=MemorySessions(), secure=secure_cookies)
+    app.add_middleware(SessionMiddleware, store=store, secure=secure_cookies)
     app.state.provider = provider
+    app.state.sessions = store
     return app
 
 

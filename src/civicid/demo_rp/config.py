@@ -41,7 +41,9 @@ def registered_client(runtime, *, issuer: str, base_url: str, scope: str = DEFAU
     if known and _client_exists(runtime, known["client_id"]):
         return DemoRPConfig(issuer, base_url, known["client_id"], known["client_secret"], scope)
     with runtime.transaction() as session:
-        client_id, client_secret = register_client(session, runtime, name=CLIENT_NAME, redirect_uris=[redirect_uri])
+        client_id, client_secret = register_client(
+            session, runtime, name=CLIENT_NAME, redirect_uris=[redirect_uri],
+            backchannel_logout_uri=base_url.rstrip("/") + "/backchannel-logout")
     _save(path, {**saved, redirect_uri: {"client_id": client_id, "client_secret": client_secret}})
     return DemoRPConfig(issuer, base_url, client_id, client_secret, scope)
 

@@ -40,6 +40,13 @@ class MemorySessions:
     def drop(self, session_id: str | None) -> None:
         self._data.pop(session_id or "", None)
 
+    def drop_where(self, predicate: Callable[[dict[str, Any]], bool]) -> int:
+        """End every session whose data matches (back-channel logout); returns how many."""
+        doomed = [key for key, (_, data) in list(self._data.items()) if predicate(data)]
+        for key in doomed:
+            self._data.pop(key, None)
+        return len(doomed)
+
 
 class SessionMiddleware:
     """Puts a dict at ``scope["session"]``; a session that gained data gets a cookie."""

@@ -23,7 +23,8 @@ from civicid.clock import Clock
 from civicid.errors import CivicIDError
 from civicid.identity.passkeys import Passkey, PasskeyInfo, PasskeyService, WebAuthnCeremony
 from civicid.identity.service import CitizenService, new_network_id
-from civicid.identity.sessions import ActiveSession, SignedIn, SignInSessions
+from civicid.identity.sessions import ActiveSession, CitizenSession, SignedIn, SignInSessions
+from civicid.oidc import backchannel
 from civicid.oidc.models import OidcAuthorizationCode, OidcConsent, OidcToken
 
 #: how recent the sign-in must be to delete the account (a borrowed, unlocked browser is not enough)
@@ -113,6 +114,15 @@ class AccountService:
         citizen_id = signed.citizen_id
         self._citizens.get(citizen_id)  # CitizenNotFound if already gone
         run = self._session.execute
+        # Back-Channel Logout 1.0: every service the citizen used ends their sessions there,
+        # queued in this transaction and delivered after its commit
+        used = set(self._session.scalars(sa.select(OidcConsent.client_id).where(OidcConsent.citizen_id == citizen_id)))
+        used |= set(self._session.scalars(sa.select(OidcToken.client_id).where(OidcToken.citizen_id == citizen_id,
+                                                                                OidcToken.revoked_at.is_(None))))
+        session_keys = self._session.scalars(sa.select(CitizenSession.token_hash)
+                                             .where(CitizenSession.citizen_id == citizen_id)).all()
+        backchannel.enqueue(self._session, self._runtime, citizen_id=citizen_id, client_ids=used,
+                            session_keys=session_keys)
         run(sa.update(OidcToken).where(OidcToken.citizen_id == citizen_id, OidcToken.revoked_at.is_(None))
             .values(revoked_at=now).execution_options(synchronize_session=False))
         run(sa.update(OidcAuthorizationCode)

@@ -49,6 +49,8 @@ class ClientInfo:
     id_token_signed_response_alg: str = ID_TOKEN_ALG
     require_pushed_authorization_requests: bool = False
     dpop_bound_access_tokens: bool = False
+    backchannel_logout_uri: str | None = None
+    backchannel_logout_session_required: bool = False
 
 
 def register_client(session: Session, runtime: Runtime, *, name: str, redirect_uris: Sequence[str],
@@ -56,7 +58,8 @@ def register_client(session: Session, runtime: Runtime, *, name: str, redirect_u
                     jwks: dict[str, Any] | None = None, post_logout_redirect_uris: Sequence[str] = (),
                     id_token_signed_response_alg: str = ID_TOKEN_ALG, fapi: bool = False,
                     require_pushed_authorization_requests: bool = False,
-                    dpop_bound_access_tokens: bool = False) -> tuple[str, str | None]:
+                    dpop_bound_access_tokens: bool = False, backchannel_logout_uri: str | None = None,
+                    backchannel_logout_session_required: bool = False) -> tuple[str, str | None]:
     """Register a relying party; returns ``(client_id, client_secret)``. The secret (None for
     ``private_key_jwt``) is returned this once and only its hash is stored. ``fapi``: FAPI 2.0
     Security Profile §5.3.2.1 (private_key_jwt only), §5.3.2.2 (PAR), §5.3.2.1 item 3 (DPoP)."""
@@ -70,6 +73,7 @@ def register_client(session: Session, runtime: Runtime, *, name: str, redirect_u
         raise ClientInvalid("A client name has 1 to 200 characters.", field="name")
     redirects = _check_uris(redirect_uris, "redirect_uris", required=True)
     logouts = _check_uris(post_logout_redirect_uris, "post_logout_redirect_uris", required=False)
+    backchannel = _check_backchannel_uri(backchannel_logout_uri)
     sector = sector_of(redirects, sector_identifier)
     if not sector:
         raise ClientInvalid("Redirect URIs on several hosts need a sector identifier (OIDC Core §8.1).",
@@ -95,7 +99,8 @@ def register_client(session: Session, runtime: Runtime, *, name: str, redirect_u
         post_logout_redirect_uris=json.dumps(list(logouts)), sector_identifier=sector, jwks=public_jwks,
         id_token_signed_response_alg=id_token_signed_response_alg, active=True, created_at=runtime.clock.now(),
         require_pushed_authorization_requests=require_pushed_authorization_requests,
-        dpop_bound_access_tokens=dpop_bound_access_tokens,
+        dpop_bound_access_tokens=dpop_bound_access_tokens, backchannel_logout_uri=backchannel,
+        backchannel_logout_session_required=bool(backchannel_logout_session_required),
     ))
     session.flush()
     return client_id, secret
@@ -106,7 +111,8 @@ def list_clients(session: Session) -> list[ClientInfo]:
     return [ClientInfo(row.client_id, row.name, row.token_endpoint_auth_method, tuple(json.loads(row.redirect_uris)),
                        tuple(json.loads(row.post_logout_redirect_uris)), row.sector_identifier, row.active,
                        row.created_at, row.id_token_signed_response_alg, row.require_pushed_authorization_requests,
-                       row.dpop_bound_access_tokens) for row in rows]
+                       row.dpop_bound_access_tokens, row.backchannel_logout_uri,
+                       bool(row.backchannel_logout_session_required)) for row in rows]
 
 
 def _check_uris(uris: Sequence[str], field: str, *, required: bool) -> tuple[str, ...]:
@@ -130,6 +136,15 @@ def _check_uris(uris: Sequence[str], field: str, *, required: bool) -> tuple[str
         if parts.scheme != "https" and not (parts.scheme == "http" and host in LOOPBACK_HOSTS):
             raise ClientInvalid(f"{uri!r} must use https (http only on localhost).", field=field)
     return cleaned
+
+
+def _check_backchannel_uri(uri: str | None) -> str | None:
+    """Back-Channel Logout 1.0 §2.2: an absolute http(s) URI without a fragment (https except on
+    the loopback host); CivicID posts logout tokens to it and nowhere else."""
+    if uri is None or not uri.strip():
+        return None
+    (checked,) = _check_uris([uri], "backchannel_logout_uri", required=True)
+    return checked
 
 
 def _check_jwks(jwks: dict[str, Any] | None) -> dict[str, Any]:

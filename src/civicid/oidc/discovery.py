@@ -60,4 +60,7 @@ def openid_configuration(issuer: str) -> dict[str, object]:
         # per client (RFC 9126 §6); the server accepts plain authorization requests from others
         "require_pushed_authorization_requests": False,
         "dpop_signing_alg_values_supported": list(DPOP_SIGNING_ALGS),
+        # OpenID Back-Channel Logout 1.0 §2.1
+        "backchannel_logout_supported": True,
+        "backchannel_logout_session_supported": True,
     }

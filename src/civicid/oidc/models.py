@@ -36,6 +36,11 @@ class OidcClient(Base):
                                                                         server_default=sa.false())
     #: RFC 9449 §5.2: every token request carries a DPoP proof (tokens are always DPoP-bound)
     dpop_bound_access_tokens: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
+    #: OpenID Back-Channel Logout 1.0 §2.2: where logout tokens are POSTed (None: no notifications)
+    backchannel_logout_uri: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+    #: §2.2: every logout token for this client carries a ``sid``
+    backchannel_logout_session_required: Mapped[bool] = mapped_column(sa.Boolean, default=False,
+                                                                      server_default=sa.false())
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -161,3 +166,20 @@ class OidcDpopProof(Base):
 
     jti_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class OidcLogoutNotice(Base):
+    """An outbox row: one back-channel logout notification (OpenID Back-Channel Logout 1.0) still
+    to deliver to ``client_id``. Written in the transaction that ended the citizen's relationship
+    with the client, so a crash loses none; the logout token is signed at each delivery attempt
+    (fresh ``iat``/``exp``/``jti``). ``sub`` is the client's pairwise subject, never the network id."""
+
+    __tablename__ = "oidc_logout_notices"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    client_id: Mapped[str] = mapped_column(sa.String(64))
+    sub: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
+    sid: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -19,7 +19,7 @@ from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
 from sqlalchemy.orm import Session
 
 from civicid.identity.sessions import SignedIn, SignInSessions
-from civicid.oidc import csrf
+from civicid.oidc import backchannel, csrf
 from civicid.oidc.claims import LABELS, consent_items, releasable
 from civicid.oidc.discovery import (AUTHORIZE_PATH, CLIENT_AUTH_METHODS, PAR_PATH, TOKEN_PATH, USERINFO_PATH,
                                     issuer_of)
@@ -417,6 +417,8 @@ class OidcProvider:
         """Forget the consent and revoke the client's tokens for this citizen (access and refresh)."""
         if not self.store.revoke_consent(citizen_id, client_id[:64], now=self._clock.now()):
             raise ConsentNotFound()
+        # Back-Channel Logout 1.0: the client ends the citizen's sessions there (sub, pairwise)
+        backchannel.enqueue(self._session, self._runtime, citizen_id=citizen_id, client_ids=[client_id[:64]])
         self.disclosures.consent_revoked(citizen_id, client_id)
 
     # --- helpers ------------------------------------------------------------------------------

@@ -19,9 +19,14 @@ KEY_PURPOSE = "oidc.session_id"
 
 
 def session_id(key: bytes, *, session_token: str, client_id: str) -> str:
+    session_key = hashlib.sha256(session_token.encode("ascii", "replace")).hexdigest()
+    return session_id_of_hash(key, session_key=session_key, client_id=client_id)
+
+
+def session_id_of_hash(key: bytes, *, session_key: str, client_id: str) -> str:
+    """The sid from the session row's key (the SHA-256 of its token), for back-channel logout."""
     if len(key) < 32:
         raise ValueError("the session id key must have at least 256 bits")
-    session_key = hashlib.sha256(session_token.encode("ascii", "replace")).hexdigest()
     message = f"{session_key}\x00{client_id}".encode("utf-8")
     digest = hmac.new(key, message, hashlib.sha256).digest()[:16]
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")

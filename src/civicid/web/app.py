@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 from civicid import __version__
 from civicid.audit.sequencer import LogSequencer
 from civicid.maintenance.periodic import Pruner
+from civicid.oidc.backchannel import worker_of
 from civicid.runtime import Runtime, build_runtime
 from civicid.settings import Settings
 from civicid.web.api_docs import install_api_docs
@@ -33,7 +34,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        sequencer = pruner = None
+        sequencer = pruner = backchannel_worker = None
         if getattr(app.state, "runtime", None) is None:
             app.state.runtime = build_runtime(settings)
             app.state.runtime.log_sequencing = "background"
@@ -42,8 +43,12 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
             sequencer.start()
             pruner = Pruner(app.state.runtime, interval_s=settings.maintenance_prune_interval_s)
             pruner.start()
+            backchannel_worker = worker_of(app.state.runtime)
+            backchannel_worker.wake()  # back-channel logout notifications left in the outbox, then retries
         logging.getLogger("civicid").info("CivicID %s starting (%s)", __version__, settings.environment)
         yield
+        if backchannel_worker is not None:
+            backchannel_worker.stop()
         if pruner is not None:
             pruner.stop()
         if sequencer is not None:
