@@ -67,11 +67,13 @@ def http_post(uri: str, token: str) -> int | None:
 
 
 def enqueue(session: Session, runtime, *, citizen_id: str, client_ids: Iterable[str],
-            session_keys: Iterable[str] = ()) -> int:
+            session_keys: Iterable[str] = (), session_only: bool = False) -> int:
     """Queue a logout notification for each client in ``client_ids`` that registered a
     ``backchannel_logout_uri``: ``sub`` (the client's pairwise subject) and, for each of the
-    citizen's browser sessions in ``session_keys`` (their token hashes), a ``sid``. Returns how
-    many rows were written; the worker is woken after the commit."""
+    citizen's browser sessions in ``session_keys`` (their token hashes), a ``sid``. With
+    ``session_only`` (one browser session ends, §2.7) every token names its ``sid``, so the
+    client ends that session only. Returns how many rows were written; the worker is woken
+    after the commit."""
     ids = sorted(set(client_ids))
     if not ids:
         return 0
@@ -88,7 +90,8 @@ def enqueue(session: Session, runtime, *, citizen_id: str, client_ids: Iterable[
         sub = pairwise_subject(subject_key, sector=client.sector_identifier, citizen_id=citizen_id)
         sids = [session_id_of_hash(sid_key, session_key=k, client_id=client.client_id) for k in keys]
         # §2.4: sub and/or sid; a client requiring sid gets one token per session (sub alone if none)
-        for sid in (sids if client.backchannel_logout_session_required and sids else [None]):
+        per_session = (session_only or client.backchannel_logout_session_required) and sids
+        for sid in (sids if per_session else [None]):
             session.add(OidcLogoutNotice(id=str(uuid.uuid4()), client_id=client.client_id, sub=sub, sid=sid,
                                          created_at=now, attempts=0, next_attempt_at=now))
             written += 1

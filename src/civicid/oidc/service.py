@@ -31,7 +31,7 @@ from civicid.oidc.pairwise import KEY_PURPOSE as SUBJECT_KEY_PURPOSE
 from civicid.oidc.policy import OidcPolicy
 from civicid.oidc.server import BearerProtector, CivicIDAuthorizationServer, CivicIDBearerValidator
 from civicid.oidc.session_id import KEY_PURPOSE as SID_KEY_PURPOSE
-from civicid.oidc.session_id import same_session, session_id
+from civicid.oidc.session_id import same_session, session_id, session_key_of
 from civicid.oidc.signing_keys import SigningKeys
 from civicid.oidc.starlette_adapter import (OAuthResponse, StarletteJsonRequest, StarletteOAuth2Request,
                                             oauth2_request)
@@ -431,8 +431,20 @@ class OidcProvider:
         return csrf.csrf_token(self._csrf_key, session_token=self._session_token or "", purpose=purpose,
                                payload=payload)
 
+    def sign_out(self) -> None:
+        """End the browser session (``session_token``) and notify the services (§2.7)."""
+        self._end_browser_session()
+
     def _end_browser_session(self) -> None:
-        SignInSessions(self._session, self._clock).end(self._session_token)
+        sessions = SignInSessions(self._session, self._clock)
+        signed = sessions.resolve(self._session_token)
+        if signed is not None:
+            # Back-Channel Logout 1.0 §2.7: the services the citizen uses end this browser
+            # session there (its sid at each of them, with their pairwise sub)
+            backchannel.enqueue(self._session, self._runtime, citizen_id=signed.citizen_id,
+                                client_ids=[c.client_id for c in self.store.consents(signed.citizen_id)],
+                                session_keys=[session_key_of(self._session_token)], session_only=True)
+        sessions.end(self._session_token)
 
     def _too_old(self, signed: SignedIn, max_age: str | None) -> bool:
         """OIDC Core §3.1.2.1 ``max_age``: re-authenticate if the sign-in is older."""

@@ -19,8 +19,12 @@ KEY_PURPOSE = "oidc.session_id"
 
 
 def session_id(key: bytes, *, session_token: str, client_id: str) -> str:
-    session_key = hashlib.sha256(session_token.encode("ascii", "replace")).hexdigest()
-    return session_id_of_hash(key, session_key=session_key, client_id=client_id)
+    return session_id_of_hash(key, session_key=session_key_of(session_token), client_id=client_id)
+
+
+def session_key_of(session_token: str) -> str:
+    """The key of the session's row: the SHA-256 of its token, in hex."""
+    return hashlib.sha256(session_token.encode("ascii", "replace")).hexdigest()
 
 
 def session_id_of_hash(key: bytes, *, session_key: str, client_id: str) -> str:

@@ -165,3 +165,29 @@ def test_clients_add_registers_the_backchannel_logout_uri(runtime, monkeypatch):
     (mine,) = [c for c in listed if c["client_id"] == client_id]
     assert mine["backchannel_logout_uri"] == "https://forum.example/bcl"
     assert mine["backchannel_logout_session_required"] is True
+
+
+def test_rp_initiated_logout_notifies_the_other_services_of_that_session_by_sid(client, runtime, signed_in,
+                                                                               receiver):
+    initiator = make_rp(runtime, post_logout_redirect_uris=["https://forum.example/bye"])
+    other = make_rp(runtime, redirect_uri="https://shop.example/cb", backchannel_logout_uri=receiver.uri)
+    hint = exchange(client, initiator, get_code(client, initiator)["code"]).json()["id_token"]
+    at_other = id_token_of(client, other)
+    response = client.get("/oauth2/logout", params={"id_token_hint": hint,
+                                                     "post_logout_redirect_uri": "https://forum.example/bye"},
+                          follow_redirects=False)
+    assert response.status_code == 302
+    assert deliver_due(runtime) == 1
+    (request,) = receiver.received
+    claims = decode(client, request["form"]["logout_token"]).claims
+    assert claims["aud"] == other.client_id
+    assert claims["sid"] == at_other["sid"] and claims["sub"] == at_other["sub"]
+
+
+def test_signing_out_at_civicid_notifies_the_services_of_that_session(client, runtime, signed_in, receiver):
+    rp = make_rp(runtime, backchannel_logout_uri=receiver.uri)
+    id_token = id_token_of(client, rp)
+    assert client.post("/api/v1/signout").status_code == 204
+    assert deliver_due(runtime) == 1
+    claims = decode(client, receiver.received[0]["form"]["logout_token"]).claims
+    assert claims["sid"] == id_token["sid"] and claims["sub"] == id_token["sub"]

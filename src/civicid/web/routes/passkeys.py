@@ -110,7 +110,9 @@ async def signin_verify(request: Request) -> JSONResponse:
 
 @router.post("/api/v1/signout", status_code=204)
 def signout(request: Request, runtime: RuntimeDep, session: SessionDep) -> Response:
-    SignInSessions(session, runtime.clock).end(request.cookies.get(COOKIE_NAME))
+    from civicid.oidc.service import OidcProvider  # back-channel logout of this session's services
+
+    OidcProvider(runtime, session, session_token=request.cookies.get(COOKIE_NAME)).sign_out()
     response = Response(status_code=204)
     clear_session_cookie(response)
     return response
