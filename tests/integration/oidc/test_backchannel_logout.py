@@ -191,3 +191,19 @@ def test_signing_out_at_civicid_notifies_the_services_of_that_session(client, ru
     assert deliver_due(runtime) == 1
     claims = decode(client, receiver.received[0]["form"]["logout_token"]).claims
     assert claims["sid"] == id_token["sid"] and claims["sub"] == id_token["sub"]
+
+
+def test_the_server_worker_delivers_after_the_commit(client, runtime, signed_in, receiver):
+    from civicid.oidc.backchannel import worker_of
+
+    rp = make_rp(runtime, backchannel_logout_uri=receiver.uri)
+    id_token_of(client, rp)
+    runtime.log_sequencing = "background"  # as in `civicid serve`: the commit wakes the worker thread
+    worker = worker_of(runtime)
+    try:
+        assert client.delete(f"/api/v1/me/consents/{rp.client_id}").status_code == 204
+        assert worker.wait_idle(10)
+        assert len(receiver.received) == 1 and notices(runtime) == []
+    finally:
+        worker.stop()
+        runtime.log_sequencing = "inline"
