@@ -1,7 +1,8 @@
-"""Turn timestamped JPEG frames into liveness observations with a face engine.
-
-The one place where frames from the HTTP API or from :func:`civicid.face.video.sample_frames`
-meet the engine; :func:`civicid.face.liveness.evaluate_liveness` then decides on the result.
+"""Turn timestamped JPEG frames into liveness observations with a face engine, every frame
+detected with a whole-frame scan: the reference observer of the calibration bench and the clip
+tests. The service observes live streams with :func:`civicid.face.stream.observe_stream`, which
+tracks the face and embeds only the frames that matter; both feed
+:func:`civicid.face.liveness.evaluate_liveness`.
 """
 
 from __future__ import annotations
