@@ -34,6 +34,8 @@ system-deps:
 	fi
 
 run: install
+	@echo "CivicID: http://localhost:8000  (enrol /enrol, your account /account, demo forum /demo-rp, API /docs)"
+	@echo "Add yourself to the demo registry first: $(BIN)/civicid registry add --photo YOUR_PHOTO.jpg --name 'Your Name'"
 	$(BIN)/civicid serve --host localhost --port 8000
 
 test: install system-deps
