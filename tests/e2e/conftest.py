@@ -138,3 +138,23 @@ def shot(page, folder: Path, name: str) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / path.name).write_bytes(path.read_bytes())
     return path
+
+
+# The live server pins this challenge (CIVICID_TEST_CHALLENGE): the recording shows it, and a
+# random one cannot be answered by a recording at all.
+PINNED_CHALLENGE = ["turn_right", "turn_left"]
+
+
+def start_recovery_camera(page) -> None:
+    """Claim the number on /recover, check the server asked for what the recording shows, and wait
+    until the fake camera plays."""
+    page.goto("/recover?next=/account")
+    page.fill("#id-number", ID_NUMBER)
+    page.fill("#name", NAME)
+    with page.expect_response("**/api/v1/recovery") as started:
+        page.click("#claim-form button[type=submit]")
+    assert started.value.json()["challenge"]["actions"] == PINNED_CHALLENGE
+    page.wait_for_selector("#camera-step:not([hidden])")
+    # not wait_for_function: it runs its predicate through eval(), which the pages' CSP refuses
+    page.locator("#preview").evaluate("""video => video.videoWidth > 0 || new Promise(resolve =>
+        video.addEventListener("loadedmetadata", () => resolve(true), {once: true}))""")

@@ -4,19 +4,17 @@ creates a passkey on the new device's authenticator.
 
 The fake camera starts the recording when the page opens it, and the page captures for 1 s plus
 2.2 s per action from when Start is pressed, so it sees the two turns (0.5–2.4 s) and, with three
-actions, the blink (6.6 s) too. As with enrolment over HTTP, the test asks for new challenges until
-the server draws one the recording shows in that window — turn_right, turn_left (and blink) — and
-never edits the recording.
+actions, the blink (6.6 s) too. The live server pins the challenge to what the recording shows
+(turn_right, turn_left); the recording is never edited.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import ID_NUMBER, NAME, shot, virtual_authenticator
+from tests.e2e.conftest import shot, start_recovery_camera, virtual_authenticator
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
-SHOWN_IN_WINDOW = (["turn_right", "turn_left"], ["turn_right", "turn_left", "blink"])
 
 
 def test_recover_page_verifies_the_face_and_adds_a_passkey_on_a_new_device(browser, live_server, passkey_browser,
@@ -25,21 +23,7 @@ def test_recover_page_verifies_the_face_and_adds_a_passkey_on_a_new_device(brows
     page = context.new_page()
     cdp, authenticator_id = virtual_authenticator(context, page)
     try:
-        for _ in range(40):
-            page.goto("/recover?next=/account")
-            page.fill("#id-number", ID_NUMBER)
-            page.fill("#name", NAME)
-            with page.expect_response("**/api/v1/recovery") as started:
-                page.click("#claim-form button[type=submit]")
-            actions = started.value.json()["challenge"]["actions"]
-            if actions in SHOWN_IN_WINDOW:
-                break
-        else:
-            pytest.fail("the server never drew a challenge the recording shows")
-        page.wait_for_selector("#camera-step:not([hidden])")
-        # not wait_for_function: it runs its predicate through eval(), which the pages' CSP refuses
-        page.locator("#preview").evaluate("""video => video.videoWidth > 0 || new Promise(resolve =>
-            video.addEventListener("loadedmetadata", () => resolve(true), {once: true}))""")
+        start_recovery_camera(page)
         shot(page, tmp_path, "recover_camera")
         with page.expect_response("**/api/v1/recovery/*/frames", timeout=240_000) as decided:
             page.click("#start-capture")

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import ID_NUMBER, NAME, shot
-from tests.e2e.test_recovery_page import SHOWN_IN_WINDOW
+from tests.e2e.conftest import ID_NUMBER, NAME, shot, start_recovery_camera
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
@@ -23,19 +22,7 @@ def test_a_lost_answer_and_a_reload_do_not_strand_the_citizen(browser, live_serv
         route.abort("connectionreset")
 
     try:
-        for _ in range(40):
-            page.goto("/recover?next=/account")
-            page.fill("#id-number", ID_NUMBER)
-            page.fill("#name", NAME)
-            with page.expect_response("**/api/v1/recovery") as started:
-                page.click("#claim-form button[type=submit]")
-            if started.value.json()["challenge"]["actions"] in SHOWN_IN_WINDOW:
-                break
-        else:
-            pytest.fail("the server never drew a challenge the recording shows")
-        page.wait_for_selector("#camera-step:not([hidden])")
-        page.locator("#preview").evaluate("""video => video.videoWidth > 0 || new Promise(resolve =>
-            video.addEventListener("loadedmetadata", () => resolve(true), {once: true}))""")
+        start_recovery_camera(page)
         page.route("**/api/v1/recovery/*/frames", lose_the_answer)
         page.route("**/api/v1/recovery/*/decision", lambda route: route.abort("connectionreset"))
         page.click("#start-capture")

@@ -118,10 +118,15 @@ EngineFactory = Callable[[], FaceEngine]
 _worker_engine: FaceEngine | None = None  # one per worker process, built by _init_worker
 
 
-def _init_worker(factory: EngineFactory) -> None:
-    global _worker_engine
+def single_threaded() -> None:
+    """In a worker process: one BLAS/OpenMP thread, so N workers use N cores."""
     for variable in _THREAD_VARIABLES:
         os.environ[variable] = "1"
+
+
+def _init_worker(factory: EngineFactory) -> None:
+    global _worker_engine
+    single_threaded()
     _worker_engine = factory()
 
 

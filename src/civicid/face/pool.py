@@ -9,23 +9,19 @@ its engine once, from a picklable factory, and runs single-threaded.
 from __future__ import annotations
 
 import multiprocessing
-import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import Callable
 
+from civicid.face.batch import EngineFactory, single_threaded
 from civicid.face.interfaces import FaceEngine
 from civicid.face.models import Face
 
-EngineFactory = Callable[[], FaceEngine]
-_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 _engine: FaceEngine | None = None  # one per worker process, built by _start
 
 
 def _start(factory: EngineFactory) -> None:
     global _engine
-    for variable in _THREAD_VARIABLES:
-        os.environ[variable] = "1"
+    single_threaded()
     _engine = factory()
     _engine.load()  # type: ignore[attr-defined]
 

@@ -4,9 +4,7 @@ fetches it again with its session id; kept 10 minutes for that client, a token h
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
@@ -17,8 +15,7 @@ from civicid.maintenance.service import prune_expired
 from civicid.vault.models import WrappedDataKey
 from tests.conftest import require_data
 from tests.support.clips import clip_frames, still
-from tests.support.harness import CLM, Harness, make_citizen
-from tests.support.units_of_work import BlockingEngine
+from tests.support.harness import CLM, make_citizen
 
 ID_NUMBER, NAME = "11010519900307005X", "Li Ming"
 
@@ -89,16 +86,6 @@ def test_a_typed_error_of_the_decision_is_answered_again(harness_factory):
     assert first.status_code == 409
     again = h.client.get(f"/api/v1/enrolments/{session_id}/decision")
     assert again.status_code == 409 and again.json() == first.json()
-
-
-@pytest.fixture
-def blocked(real_sessions, real_engine, shared_face_engine, tmp_path):
-    engine = BlockingEngine(shared_face_engine, real_engine)
-    harness = Harness(real_sessions, engine, tmp_path, challenge="turn_right,turn_left")
-    harness.engine = engine
-    harness.clip = require_data("videos", CLM)
-    harness.add_person(id_number=ID_NUMBER, name=NAME, photo=still(harness.clip, 3.0))
-    return harness
 
 
 def test_recovery_answers_pending_during_the_face_work_then_the_decision(blocked) -> None:

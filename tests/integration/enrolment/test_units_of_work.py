@@ -15,23 +15,11 @@ import pytest
 
 from civicid.enrolment.recovery import RecoveryService
 from civicid.enrolment.service import EnrolmentService, decide_session
-from tests.conftest import require_data
 from tests.support.clips import clip_frames, still
-from tests.support.harness import CLM, Harness, make_citizen
-from tests.support.units_of_work import BlockingEngine
+from tests.support.harness import make_citizen
 
 ID_NUMBER, NAME = "11010519900307005X", "Li Ming"
 OTHER_ID, OTHER_NAME = "11010519850512002X", "Wang Fang"
-
-
-@pytest.fixture
-def blocked(real_sessions, real_engine, shared_face_engine, tmp_path):
-    engine = BlockingEngine(shared_face_engine, real_engine)
-    harness = Harness(real_sessions, engine, tmp_path, challenge="turn_right,turn_left")
-    harness.engine = engine
-    harness.clip = require_data("videos", CLM)
-    harness.add_person(id_number=ID_NUMBER, name=NAME, photo=still(harness.clip, 3.0))
-    return harness
 
 
 @pytest.mark.parametrize("service", [EnrolmentService, RecoveryService])
