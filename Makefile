@@ -41,6 +41,8 @@ run: install
 test: install system-deps
 	@if command -v npm >/dev/null && [ ! -d tests/e2e/interop/node_modules ]; then \
 	  (cd tests/e2e/interop && npm ci --no-audit --no-fund --loglevel=error); fi
+	@if command -v npm >/dev/null && [ ! -f tests/e2e/a11y/node_modules/axe-core/axe.min.js ]; then \
+	  (cd tests/e2e/a11y && npm ci --no-audit --no-fund --loglevel=error); fi
 	-@psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='civicid_test'" 2>/dev/null | grep -q 1 \
 	  || psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE civicid_test" >/dev/null 2>&1 || true
 	CIVICID_TEST_POSTGRES_URL=$${CIVICID_TEST_POSTGRES_URL:-$(PG_URL)} $(BIN)/pytest -n 2 --dist loadgroup
