@@ -66,5 +66,12 @@ bench: install
 	$(BIN)/python bench/audit_bench.py --sizes 10000,100000,1000000
 	$(BIN)/python bench/oidc_bench.py
 
+# Extract every translatable text (templates, Python, CivicID.t in scripts, error messages) into
+# src/civicid/web/locales/messages.pot and merge it into each language's messages.po; the app reads
+# the .po files directly, so there is nothing to compile.
+.PHONY: messages
+messages: $(BIN)/civicid
+	$(BIN)/python -m civicid.web.i18n.extract
+
 clean:
 	rm -rf $(VENV) var .pytest_cache

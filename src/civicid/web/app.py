@@ -14,8 +14,10 @@ from civicid import __version__
 from civicid.audit.sequencer import LogSequencer
 from civicid.maintenance.periodic import Pruner
 from civicid.oidc.backchannel import worker_of
+from civicid.registry.demo import demo_registry_in_use
 from civicid.runtime import Runtime, build_runtime
 from civicid.settings import Settings
+from civicid.web import i18n
 from civicid.web.api_docs import install_api_docs
 from civicid.web.boundary import DEMO_RP_PATH, install_boundary
 from civicid.web.errors import install_error_handlers
@@ -62,12 +64,18 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     app.state.settings = settings
     app.state.runtime = runtime
     app.state.templates = Jinja2Templates(directory=WEB_DIR / "templates")
+    # English and Simplified Chinese: the catalogues, _() bound to each request's language, GET /lang
+    i18n.install(app, app.state.templates)
     app.state.api_docs = install_api_docs(app, openapi_url=app.openapi_url, title=app.title) if docs else None
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     install_error_handlers(app)
     # Routes are matched in this order: the sign-in endpoints (passkeys, oidc) first, as the busiest.
     for module in (passkeys, oidc, health, enrolment, partners, transparency, tlog, officials, me, recovery, pages):
         app.include_router(module.router)
+    if demo_registry_in_use(settings):  # the try-it page and its API (web.routes.demo)
+        from civicid.web.routes import demo
+
+        app.include_router(demo.router)
     install_openapi(app)  # the plain routes' operations, written by hand
     if settings.demo:
         from civicid.demo_rp.app import mount_demo_rp

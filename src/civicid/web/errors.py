@@ -1,8 +1,14 @@
-"""Every API error leaves as ``{"error": {"code", "message"[, "detail"]}}`` with a stable code."""
+"""Every API error leaves as ``{"error": {"code", "message"[, "detail"]}}`` with a stable code.
+
+The ``code`` never changes with the language; the ``message`` is in the request's language
+(``civicid_lang`` cookie, else Accept-Language: :mod:`civicid.web.i18n`) when the catalogue has
+it, and so are the HTML error pages a browser gets.
+"""
 
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
@@ -14,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from civicid import __version__
 from civicid.db import is_outage
 from civicid.errors import CivicIDError
+from civicid.web.i18n import N_, language_of
 
 log = logging.getLogger("civicid.web")
 
@@ -80,25 +87,62 @@ class NotReady(CivicIDError):
     headers = {"Retry-After": str(RETRY_AFTER_S)}
 
 
-def error_response(status: int, code: str, message: str, detail: object = None, headers=None):
-    body: dict = {"code": code, "message": message}
+#: our words for the statuses the framework answers itself (its own texts are "Not Found" and the like)
+_HTTP_MESSAGES = {
+    400: N_("The request is not valid."),
+    401: N_("Sign in first."),
+    403: N_("This is not allowed."),
+    404: N_("Not found."),
+    405: N_("This address does not accept this method."),
+    413: N_("The request body is too large."),
+    415: N_("This type of content is not accepted here."),
+    429: N_("Too many requests. Wait a moment, then try again."),
+}
+INTERNAL_MESSAGE = N_("Something went wrong on our side.")
+INVALID_MESSAGE = N_("The request is not valid.")
+
+
+def translated(request: Request | None, message: str) -> str:
+    """``message`` in the request's language when the catalogue has it; as it is otherwise."""
+    return message if request is None else language_of(request).gettext(message)
+
+
+def http_message(status: int, detail: object) -> str:
+    """The framework's default text for a status ("Not Found") becomes ours; a route's own detail stays."""
+    text = str(detail)
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = None
+    if text == phrase or not text:
+        return _HTTP_MESSAGES.get(status, INVALID_MESSAGE if 400 <= status < 500 else INTERNAL_MESSAGE)
+    return text
+
+
+def error_response(status: int, code: str, message: str, detail: object = None, headers=None,
+                   request: Request | None = None):
+    body: dict = {"code": code, "message": translated(request, message)}
     if detail is not None:
         body["detail"] = detail
     return JSONResponse({"error": body}, status_code=status, headers=headers)
 
 
-def civicid_error_response(error: CivicIDError) -> JSONResponse:
-    return JSONResponse(error.to_json(), status_code=error.status, headers=getattr(error, "headers", None))
+def civicid_error_response(error: CivicIDError, request: Request | None = None) -> JSONResponse:
+    """The typed error as JSON; its message in ``request``'s language when one is given."""
+    body = error.to_json()
+    if request is not None:
+        body["error"]["message"] = translated(request, body["error"]["message"])
+    return JSONResponse(body, status_code=error.status, headers=getattr(error, "headers", None))
 
 
 #: an HTML page for these statuses when a browser asks for a page (not under /api/)
 _PAGES = {
-    401: ("Sign in first", "This page is only for a signed-in citizen.", ("/signin", "Sign in")),
-    403: ("Not allowed", "You may not open this page.", None),
-    404: ("Page not found", "There is no page at this address. Check the address, or start again from the home "
-                            "page.", None),
-    405: ("This page cannot be used that way", "If you sent a form, your browser may have JavaScript turned off: "
-                                               "the camera step and passkeys need it.", None),
+    401: (N_("Sign in first"), N_("This page is only for a signed-in citizen."), ("/signin", N_("Sign in"))),
+    403: (N_("Not allowed"), N_("You may not open this page."), None),
+    404: (N_("Page not found"), N_("There is no page at this address. Check the address, or start again from the "
+                                   "home page."), None),
+    405: (N_("This page cannot be used that way"), N_("If you sent a form, your browser may have JavaScript turned "
+                                                      "off: the camera step and passkeys need it."), None),
 }
 
 
@@ -112,8 +156,11 @@ def wants_page(request: Request, status: int) -> bool:
 
 def error_page(request: Request, status: int, headers=None):
     heading, text, link = _PAGES[status]
+    language = language_of(request)
+    link = (link[0], language.gettext(link[1])) if link else None
     response = request.app.state.templates.TemplateResponse(
-        request, "error.html", {"version": __version__, "heading": heading, "text": text, "link": link},
+        request, "error.html", {"version": __version__, "heading": language.gettext(heading),
+                                "text": language.gettext(text), "link": link},
         status_code=status, headers=headers)
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -134,7 +181,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _civicid_error(request: Request, exc: CivicIDError):
         if wants_page(request, exc.status):
             return error_page(request, exc.status, getattr(exc, "headers", None))
-        return civicid_error_response(exc)
+        return civicid_error_response(exc, request)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError):
@@ -142,14 +189,15 @@ def install_error_handlers(app: FastAPI) -> None:
             {"loc": [str(p) for p in err.get("loc", ())], "message": err.get("msg", "")}
             for err in exc.errors()
         ]
-        return error_response(422, "request.invalid", "The request is not valid.", fields)
+        return error_response(422, "request.invalid", INVALID_MESSAGE, fields, request=request)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException):
         if wants_page(request, exc.status_code):
             return error_page(request, exc.status_code, exc.headers)
         code = _HTTP_CODES.get(exc.status_code, "request.error")
-        return error_response(exc.status_code, code, str(exc.detail), headers=exc.headers)
+        return error_response(exc.status_code, code, http_message(exc.status_code, exc.detail), headers=exc.headers,
+                              request=request)
 
     @app.exception_handler(sa_exc.SQLAlchemyError)
     async def _database_error(request: Request, exc: sa_exc.SQLAlchemyError):
@@ -157,15 +205,15 @@ def install_error_handlers(app: FastAPI) -> None:
         connection stays open (an error that escapes the app closes it)."""
         if is_outage(exc):
             log.warning("database unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
-            return civicid_error_response(ServiceUnavailable())
+            return civicid_error_response(ServiceUnavailable(), request)
         if isinstance(exc, sa_exc.DataError) and _carries_nul(exc.params):
             # PostgreSQL cannot store NUL in text; the boundary refuses it first, this is the backstop
-            return civicid_error_response(InvalidCharacters())
+            return civicid_error_response(InvalidCharacters(), request)
         log.error("database error on %s %s", request.method, request.url.path, exc_info=exc)
-        return error_response(500, "internal", "Something went wrong on our side.")
+        return error_response(500, "internal", INTERNAL_MESSAGE, request=request)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return error_response(500, "internal", "Something went wrong on our side.",
+        return error_response(500, "internal", INTERNAL_MESSAGE, request=request,
                               headers=getattr(request.app.state, "security_headers", None))

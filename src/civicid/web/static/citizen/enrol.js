@@ -12,44 +12,44 @@
   const prompt = document.getElementById("prompt");
   const startButton = document.getElementById("start-capture");
   const ACTIONS = {
-    blink: "Blink once, slowly",
-    turn_left: "Turn your head to your left, then back",
-    turn_right: "Turn your head to your right, then back",
+    blink: CivicID.t("Blink once, slowly"),
+    turn_left: CivicID.t("Turn your head to your left, then back"),
+    turn_right: CivicID.t("Turn your head to your right, then back"),
   };
   const REASONS = [
-    ["liveness.action_missing", "We did not see every action. Do them clearly, one after the other."],
-    ["liveness.order", "The actions were not done in the order asked."],
-    ["liveness.face_missing", "Keep your whole face in the picture."],
-    ["match.", "Your face did not match your registry photo."],
-    ["quality.", "Make sure your face is well lit and close enough to the camera."],
+    ["liveness.action_missing", CivicID.t("We did not see every action. Do them clearly, one after the other.")],
+    ["liveness.order", CivicID.t("The actions were not done in the order asked.")],
+    ["liveness.face_missing", CivicID.t("Keep your whole face in the picture.")],
+    ["match.", CivicID.t("Your face did not match your registry photo.")],
+    ["quality.", CivicID.t("Make sure your face is well lit and close enough to the camera.")],
   ];
   // The API's typed error codes in the citizen's words; never a raw code, JSON or library text.
   const MESSAGES = {
-    "enrolment.not_found_or_mismatch": "We could not find an active registry record with this ID number and name. Check both and try again.",
-    "enrolment.already_enrolled": "This ID number already has a CivicID. If you lost your passkey, recover your CivicID instead.",
-    "recovery.not_enrolled": "This ID number has no CivicID yet. Get your CivicID instead.",
-    "enrolment.session_not_found": "This attempt has ended. Start again.",
-    "enrolment.session_expired": "This attempt has expired. Start again.",
-    "recovery.session_not_found": "This attempt has ended. Start again.",
-    "recovery.session_expired": "This attempt has expired. Start again.",
-    "decision.not_found": "This attempt has ended. Start again.",
-    "decision.expired": "This attempt has expired. Start again.",
-    "enrolment.frames_invalid": "The pictures from your camera could not be used. Start again.",
-    "enrolment.frame_too_large": "The pictures from your camera are too large. Start again.",
-    "request.invalid": "Check your ID number and name, then try again.",
-    "request.too_large": "The pictures from your camera are too large. Start again.",
-    "request.rate_limited": "Too many requests. Wait a moment, then try again.",
-    "service.unavailable": "The service is briefly unavailable. Try again in a few seconds.",
-    "passkey.already_registered": "This device already has a passkey for your CivicID. You can sign in with it.",
-    "passkey.fresh_face_session_required": "Your face check was more than 10 minutes ago. Start again.",
-    "passkey.ceremony_invalid": "The passkey step took too long. Try again.",
-    "passkey.ceremony_expired": "The passkey step took too long. Try again.",
-    "passkey.registration_rejected": "Your device's passkey could not be used. Try again, or use another device.",
-    "auth.sign_in_required": "Your face check has ended. Start again.",
+    "enrolment.not_found_or_mismatch": CivicID.t("We could not find an active registry record with this ID number and name. Check both and try again."),
+    "enrolment.already_enrolled": CivicID.t("This ID number already has a CivicID. If you lost your passkey, recover your CivicID instead."),
+    "recovery.not_enrolled": CivicID.t("This ID number has no CivicID yet. Get your CivicID instead."),
+    "enrolment.session_not_found": CivicID.t("This attempt has ended. Start again."),
+    "enrolment.session_expired": CivicID.t("This attempt has expired. Start again."),
+    "recovery.session_not_found": CivicID.t("This attempt has ended. Start again."),
+    "recovery.session_expired": CivicID.t("This attempt has expired. Start again."),
+    "decision.not_found": CivicID.t("This attempt has ended. Start again."),
+    "decision.expired": CivicID.t("This attempt has expired. Start again."),
+    "enrolment.frames_invalid": CivicID.t("The pictures from your camera could not be used. Start again."),
+    "enrolment.frame_too_large": CivicID.t("The pictures from your camera are too large. Start again."),
+    "request.invalid": CivicID.t("Check your ID number and name, then try again."),
+    "request.too_large": CivicID.t("The pictures from your camera are too large. Start again."),
+    "request.rate_limited": CivicID.t("Too many requests. Wait a moment, then try again."),
+    "service.unavailable": CivicID.t("The service is briefly unavailable. Try again in a few seconds."),
+    "passkey.already_registered": CivicID.t("This device already has a passkey for your CivicID. You can sign in with it."),
+    "passkey.fresh_face_session_required": CivicID.t("Your face check was more than 10 minutes ago. Start again."),
+    "passkey.ceremony_invalid": CivicID.t("The passkey step took too long. Try again."),
+    "passkey.ceremony_expired": CivicID.t("The passkey step took too long. Try again."),
+    "passkey.registration_rejected": CivicID.t("Your device's passkey could not be used. Try again, or use another device."),
+    "auth.sign_in_required": CivicID.t("Your face check has ended. Start again."),
   };
   const LINKS = {
-    "enrolment.already_enrolled": ["/recover", "Recover your CivicID"],
-    "recovery.not_enrolled": ["/enrol", "Get your CivicID"],
+    "enrolment.already_enrolled": ["/recover", CivicID.t("Recover your CivicID")],
+    "recovery.not_enrolled": ["/enrol", CivicID.t("Get your CivicID")],
   };
   const LEAD_MS = 1000;
   const PER_ACTION_MS = 2200;
@@ -62,7 +62,7 @@
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    CivicID.say(status, "Checking with the registry…");
+    CivicID.say(status, CivicID.t("Checking with the registry…"));
     try {
       started = await CivicID.postJSON(api, { id_number: form.id_number.value.trim(), name: form.name.value.trim() });
     } catch (error) {
@@ -85,8 +85,8 @@
       video.srcObject = stream;
     } catch (error) {
       CivicID.say(status, error && error.name === "NotAllowedError"
-        ? "Allow this page to use your camera, then start again."
-        : error && error.name === "NotFoundError" ? "No camera was found on this device." : "Your camera could not be opened.", true);
+        ? CivicID.t("Allow this page to use your camera, then start again.")
+        : error && error.name === "NotFoundError" ? CivicID.t("No camera was found on this device.") : CivicID.t("Your camera could not be opened."), true);
     }
   });
 
@@ -157,9 +157,9 @@
     cameraStep.hidden = true;
     if (result.decision === "enrolled" || result.decision === "recovered") {
       passkeyStep.hidden = false;
-      CivicID.say(status, result.network_id ? `Your network ID: ${result.network_id}` : "");
+      CivicID.say(status, result.network_id ? CivicID.t("Your network ID: {id}", { id: result.network_id }) : "");
     } else {
-      CivicID.say(status, explain(result.reasons) + " Start again to get a new challenge.", true);
+      CivicID.say(status, explain(result.reasons) + " " + CivicID.t("Start again to get a new challenge."), true);
       form.hidden = false;
     }
   }
@@ -193,22 +193,22 @@
     const code = error && error.code;
     if (code === "enrolment.locked") {
       const seconds = error.detail && error.detail.retry_after_s;
-      return "Too many attempts with this ID number or from this network. " +
-        (seconds ? `Try again in ${inWords(seconds)}.` : "Try again later.");
+      return CivicID.t("Too many attempts with this ID number or from this network.") + " " +
+        (seconds ? CivicID.t("Try again in {time}.", { time: inWords(seconds) }) : CivicID.t("Try again later."));
     }
     if (code && MESSAGES[code]) return MESSAGES[code];
-    if (code && code.startsWith("id_number.")) return "This ID number is not valid. Check it and try again.";
-    if (error && error.name === "NotAllowedError") return "The passkey was not created: the request was cancelled or timed out. Try again.";
+    if (code && code.startsWith("id_number.")) return CivicID.t("This ID number is not valid. Check it and try again.");
+    if (error && error.name === "NotAllowedError") return CivicID.t("The passkey was not created: the request was cancelled or timed out. Try again.");
     if (error && error.name === "InvalidStateError") return MESSAGES["passkey.already_registered"];
-    if (error && error.status === 0) return "We could not reach CivicID. Check your connection, then start again.";
-    return "Something went wrong on our side. Start again.";
+    if (error && error.status === 0) return CivicID.t("We could not reach CivicID. Check your connection, then start again.");
+    return CivicID.t("Something went wrong on our side. Start again.");
   }
 
   function inWords(seconds) {
-    if (seconds < 90) return `${Math.max(1, Math.round(seconds))} seconds`;
-    if (seconds < 90 * 60) return `${Math.round(seconds / 60)} minutes`;
+    if (seconds < 90) return CivicID.t("{n} seconds", { n: Math.max(1, Math.round(seconds)) });
+    if (seconds < 90 * 60) return CivicID.t("{n} minutes", { n: Math.round(seconds / 60) });
     const hours = Math.round(seconds / 3600);
-    return hours === 1 ? "1 hour" : `${hours} hours`;
+    return hours === 1 ? CivicID.t("1 hour") : CivicID.t("{n} hours", { n: hours });
   }
 
   // Progress: during capture (time left of the recording) and during the decision ("checking
@@ -234,8 +234,8 @@
       const elapsed = (performance.now() - t0) / 1000;
       const left = Math.ceil(expected - elapsed);
       showProgress(Math.min(95, (elapsed / expected) * 100), left > 0
-        ? `Checking your face — about ${left} s. Keep this page open.`
-        : "Checking your face — a few more seconds. Keep this page open.");
+        ? CivicID.t("Checking your face — about {left} s. Keep this page open.", { left })
+        : CivicID.t("Checking your face — a few more seconds. Keep this page open."));
     };
     tick();
     const timer = setInterval(tick, 1000);
@@ -244,7 +244,7 @@
 
   document.getElementById("create-passkey").addEventListener("click", async (event) => {
     event.target.disabled = true;
-    CivicID.say(status, "Follow your device's prompt…");
+    CivicID.say(status, CivicID.t("Follow your device's prompt…"));
     try {
       await CivicID.registerPasskey();
       location.assign(CivicID.safeNext(section.dataset.next));
@@ -281,9 +281,9 @@
         const elapsed = performance.now() - t0;
         const secondsLeft = Math.max(0, Math.ceil((duration - elapsed) / 1000));
         showProgress(Math.min(100, (elapsed / duration) * 100),
-                     `Recording — ${secondsLeft} s left. Keep this page open.`);
+                     CivicID.t("Recording — {left} s left. Keep this page open.", { left: secondsLeft }));
         const slot = prompts.filter((at) => at <= elapsed).length - 1;
-        prompt.textContent = slot < 0 ? "Look at the camera" : (ACTIONS[actions[slot]] || "");
+        prompt.textContent = slot < 0 ? CivicID.t("Look at the camera") : (ACTIONS[actions[slot]] || "");
         const t = Math.round(elapsed);
         if (elapsed >= duration || pending.length >= maxFrames) {
           clearInterval(timer);
@@ -309,6 +309,6 @@
     for (const [prefix, text] of REASONS) {
       if ((reasons || []).some((reason) => reason.startsWith(prefix))) return text;
     }
-    return "We could not verify you.";
+    return CivicID.t("We could not verify you.");
   }
 })();

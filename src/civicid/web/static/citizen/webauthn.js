@@ -62,7 +62,8 @@ const CivicID = (() => {
     });
     const data = response.status === 204 ? {} : await response.json().catch(() => ({}));
     if (!response.ok) {
-      const error = new Error((data.error && data.error.message) || `HTTP ${response.status}`);
+      // the server's message is already in the page's language (cookie or Accept-Language)
+      const error = new Error((data.error && data.error.message) || t("Something went wrong on our side. Try again."));
       error.code = data.error && data.error.code;
       error.detail = data.error && data.error.detail;
       error.status = response.status;
@@ -100,5 +101,22 @@ const CivicID = (() => {
     element.classList.toggle("error", Boolean(isError));
   }
 
-  return { postJSON, safeNext, registerPasskey, signInWithPasskey, say };
+  // The page's translations of the scripts' text (a JSON block rendered by base.html), by English msgid;
+  // "{name}" in the text is replaced by params.name: CivicID.t("About {left} s", { left: 3 }).
+  let messages = null;
+  function t(text, params) {
+    if (messages === null) {
+      const block = document.getElementById("civicid-messages");
+      try {
+        messages = block ? JSON.parse(block.textContent) : {};
+      } catch (_) {
+        messages = {};
+      }
+    }
+    const translated = messages[text] || text;
+    if (!params) return translated;
+    return translated.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole));
+  }
+
+  return { postJSON, safeNext, registerPasskey, signInWithPasskey, say, t };
 })();
