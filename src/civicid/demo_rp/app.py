@@ -20,6 +20,7 @@ from starlette.templating import Jinja2Templates
 from civicid.demo_rp import backchannel
 from civicid.demo_rp.config import DemoRPConfig
 from civicid.demo_rp.sessions import MemorySessions, SessionMiddleware
+from civicid.web import i18n
 
 TEMPLATES = Path(__file__).parent / "templates"
 ConfigSource = DemoRPConfig | Callable[[], DemoRPConfig]
@@ -83,8 +84,8 @@ def create_demo_rp(source: ConfigSource, *, secure_cookies: bool = False,
         try:
             token = await client.authorize_access_token(request)
             userinfo = await client.userinfo(token=token)
-        except OAuthError as exc:
-            return page(request, status_code=400, error=f"{exc.error}: {exc.description or ''}".strip(": "))
+        except OAuthError as exc:  # the page says it in words; the code alone goes to the template
+            return page(request, status_code=400, error=exc.error or "error")
         id_token = dict(token.get("userinfo") or {})
         request.session["received"] = {
             "id_token": id_token,
@@ -124,6 +125,7 @@ def create_demo_rp(source: ConfigSource, *, secure_cookies: bool = False,
         Route("/backchannel-logout", backchannel_logout, methods=["POST"]),
     ])
     app.add_middleware(SessionMiddleware, store=store, secure=secure_cookies)
+    i18n.install(app, templates)  # the forum speaks the visitor's language too (cookie, Accept-Language)
     app.state.provider = provider
     app.state.sessions = store
     return app

@@ -46,7 +46,7 @@ TABLES: tuple[tuple[str, str], ...] = (
 )
 _TEMPLATES = "jinja2.ext:babel_extract"
 _PY_MAP = [("**/static/**", "ignore"), ("**/templates/**.html", _TEMPLATES), ("**.py", "python")]
-_JS_MAP = [("**/static/api-docs/**", "ignore"), ("**/static/**.js", "javascript"), ("**", "ignore")]
+_JS_MAP = [("web/static/api-docs/**", "ignore"), ("web/static/**.js", "javascript")]
 _OPTIONS = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n", "newstyle_gettext": "true", "trimmed": "true"}}
 #: Python: gettext's usual names, and the OpenID provider's error pages (their text, argument 2)
 _PY_KEYWORDS = {**DEFAULT_KEYWORDS, "ErrorPage": (2,)}
