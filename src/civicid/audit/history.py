@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Collection
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -42,8 +42,10 @@ class HistoryItem:
 @dataclass(frozen=True, slots=True)
 class History:
     head: SignedTreeHead
-    items: tuple[HistoryItem, ...]
+    items: tuple[HistoryItem, ...]  # oldest first
     pending: tuple[LogEvent, ...]
+    #: entries older than ``items[0]`` (of the same tags) exist: the next page is ``before=items[0].index``
+    has_older: bool = False
 
 
 def _tampered(reason: str, **detail: object) -> LogTampered:
@@ -52,15 +54,24 @@ def _tampered(reason: str, **detail: object) -> LogTampered:
 
 
 def read_history(session: Session, tree: TransparencyLog, citizen_id: str, *,
-                 head_valid: Callable[[SignedTreeHead], bool], mac_key: bytes) -> History:
+                 head_valid: Callable[[SignedTreeHead], bool], mac_key: bytes,
+                 before: int | None = None, tags: Collection[str] | None = None,
+                 limit: int = MAX_HISTORY) -> History:
+    """The newest ``limit`` entries about the citizen (at most :data:`MAX_HISTORY`) below leaf
+    index ``before`` whose tag is one of ``tags`` (all when None), oldest first, each checked;
+    the waiting outbox events (of those tags) only on the first page (``before`` None)."""
     head = tree.signed_tree_head()
     if not head_valid(head):
         raise _tampered("the latest tree head does not verify", tree_size=head.tree_size)
-    rows = session.execute(
-        sa.select(LogEntry.index, LogEntry.data, LogEntry.citizen_ref, LogEntry.tag)
-        .where(LogEntry.citizen_ref == citizen_id, LogEntry.index < head.tree_size)
-        .order_by(LogEntry.index).limit(MAX_HISTORY)
-    ).all()
+    limit = max(1, min(limit, MAX_HISTORY))
+    end = head.tree_size if before is None else max(0, min(before, head.tree_size))
+    query = (sa.select(LogEntry.index, LogEntry.data, LogEntry.citizen_ref, LogEntry.tag)
+             .where(LogEntry.citizen_ref == citizen_id, LogEntry.index < end))
+    if tags is not None:
+        query = query.where(LogEntry.tag.in_(sorted(tags)))
+    rows = session.execute(query.order_by(LogEntry.index.desc()).limit(limit + 1)).all()
+    has_older = len(rows) > limit
+    rows = list(reversed(rows[:limit]))
     items = []
     for index, data, citizen_ref, tag in rows:
         data = bytes(data)
@@ -75,7 +86,7 @@ def read_history(session: Session, tree: TransparencyLog, citizen_id: str, *,
         if not verify_inclusion(digest, index, head.tree_size, proof.path, head.root_hash):
             raise _tampered("an entry is not in the signed tree", index=index)
         items.append(HistoryItem(index, event, digest, proof))
-    outbox = session.execute(
+    outbox = [] if before is not None else session.execute(
         sa.select(PendingEvent.id, PendingEvent.data, PendingEvent.recorded_ms, PendingEvent.mac,
                   PendingEvent.citizen_ref)
         .where(PendingEvent.citizen_ref == citizen_id).order_by(PendingEvent.id).limit(MAX_HISTORY)
@@ -85,5 +96,7 @@ def read_history(session: Session, tree: TransparencyLog, citizen_id: str, *,
         waiting = OutboxRow(*row)
         if not waiting.genuine(mac_key):
             raise _tampered("an outbox row's MAC does not verify", pending_id=waiting.id)
-        pending.append(LogEvent.from_bytes(bytes(waiting.data)))
-    return History(head, tuple(items), tuple(pending))
+        event = LogEvent.from_bytes(bytes(waiting.data))
+        if tags is None or event.tag.value in tags:
+            pending.append(event)
+    return History(head, tuple(items), tuple(pending), has_older)

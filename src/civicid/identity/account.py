@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from civicid.audit.events import EventTag
 from civicid.clock import Clock
 from civicid.errors import CivicIDError
+from civicid.identity.errors import SessionNotFound
 from civicid.identity.passkeys import Passkey, PasskeyInfo, PasskeyService, WebAuthnCeremony
 from civicid.identity.service import CitizenService, new_network_id
 from civicid.identity.sessions import ActiveSession, CitizenSession, SignedIn, SignInSessions
@@ -105,6 +106,30 @@ class AccountService:
         self._session.flush()
         self._record(EventTag.CITIZEN_SELF_ROTATE_NETWORK_ID, citizen_id)
         return new
+
+    def end_session(self, citizen_id: str, public_id: str) -> None:
+        """Sign out one of the citizen's sessions (any browser, this one too); the services they
+        use end that session there (Back-Channel Logout 1.0 §2.7, session only)."""
+        sessions = SignInSessions(self._session, self._clock)
+        key = sessions.key_of(citizen_id, public_id)
+        if key is None:
+            raise SessionNotFound()
+        backchannel.enqueue(self._session, self._runtime, citizen_id=citizen_id,
+                            client_ids=self._used_services(citizen_id), session_keys=[key], session_only=True)
+        sessions.end_key(key)
+
+    def end_all_sessions(self, citizen_id: str) -> int:
+        """Sign out everywhere, this browser too; the services they use are told for every session.
+        Returns how many sessions ended."""
+        sessions = SignInSessions(self._session, self._clock)
+        keys = sessions.keys_of(citizen_id)
+        backchannel.enqueue(self._session, self._runtime, citizen_id=citizen_id,
+                            client_ids=self._used_services(citizen_id), session_keys=keys)
+        sessions.end_all(citizen_id)
+        return len(keys)
+
+    def _used_services(self, citizen_id: str) -> set[str]:
+        return set(self._session.scalars(sa.select(OidcConsent.client_id).where(OidcConsent.citizen_id == citizen_id)))
 
     def delete(self, signed: SignedIn, *, max_age: timedelta = FRESH_AUTH_MAX_AGE) -> None:
         """Crypto-shred and revoke everything; leaves the log's tombstone."""

@@ -68,3 +68,27 @@ class SignInRequired(CivicIDError):
     code = "auth.sign_in_required"
     status = 401
     default_message = "Sign in first."
+
+
+class PasskeyNotFound(CivicIDError):
+    """No passkey with this id belongs to the signed-in citizen (someone else's looks the same)."""
+
+    code = "passkey.not_found"
+    status = 404
+    default_message = "You have no passkey with this id. Reload the page to see your passkeys."
+
+
+class LastPasskey(CivicIDError):
+    """Removing the citizen's only passkey would leave face verification as the only way back in."""
+
+    code = "passkey.last_one"
+    status = 409
+    default_message = ("This is your only passkey, so it cannot be removed: without it you could not "
+                       "sign in. Create another passkey first, then remove this one.")
+
+
+class PasskeyNameInvalid(CivicIDError):
+    code = "passkey.name_invalid"
+    status = 422
+    default_message = ("A passkey's name can be up to 64 characters long, without control characters. "
+                       "Choose another name.")

@@ -15,9 +15,11 @@ authenticator holds nothing personal and nothing that links to other relying par
 
 from __future__ import annotations
 
+import binascii
 import hashlib
 import hmac
 import secrets
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable
@@ -31,7 +33,8 @@ from webauthn import (
     verify_authentication_response,
     verify_registration_response,
 )
-from webauthn.helpers import bytes_to_base64url, options_to_json_dict, parse_authentication_credential_json
+from webauthn.helpers import base64url_to_bytes, bytes_to_base64url, options_to_json_dict
+from webauthn.helpers import parse_authentication_credential_json
 from webauthn.helpers import parse_registration_credential_json
 from webauthn.helpers.exceptions import WebAuthnException
 from webauthn.helpers.structs import (
@@ -52,6 +55,9 @@ from civicid.identity.passkey_errors import (
     CeremonyExpired,
     CeremonyInvalid,
     FreshFaceSessionRequired,
+    LastPasskey,
+    PasskeyNameInvalid,
+    PasskeyNotFound,
     RegistrationRejected,
     UnknownCredential,
 )
@@ -64,6 +70,7 @@ CEREMONY_TTL = timedelta(minutes=5)
 FRESH_FACE_MAX_AGE = timedelta(minutes=10)
 PURGE_BELOW = 8  # of 256: one ceremony in 32 also deletes the expired ones
 MAX_CREDENTIAL_ID_BYTES = 1023  # WebAuthn §5.1 "credential ID ... at most 1023 bytes"
+MAX_PASSKEY_NAME = 64  # characters of a passkey's nickname
 _KNOWN_TRANSPORTS = frozenset(t.value for t in AuthenticatorTransport)
 
 
@@ -83,6 +90,8 @@ class Passkey(Base):
     backed_up: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: the citizen's own name for it ("Work laptop"); None until they give one (migration 0015)
+    nickname: Mapped[str | None] = mapped_column(sa.String(MAX_PASSKEY_NAME), nullable=True)
 
 
 class WebAuthnCeremony(Base):
@@ -153,9 +162,10 @@ class PasskeyInfo:
     last_used_at: datetime | None
     transports: tuple[str, ...]
     backed_up: bool
+    name: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"credential_id": self.credential_id, "created_at": self.created_at.isoformat(),
+        return {"credential_id": self.credential_id, "name": self.name, "created_at": self.created_at.isoformat(),
                 "last_used_at": self.last_used_at.isoformat() if self.last_used_at else None,
                 "transports": list(self.transports), "backed_up": self.backed_up}
 
@@ -310,6 +320,35 @@ class PasskeyService:
                                      .order_by(Passkey.created_at))
         return tuple(_info(row) for row in rows)
 
+    # --- the citizen's own management (/account) -------------------------------------------------
+    def rename(self, citizen_id: str, credential_id: str, name: str) -> PasskeyInfo:
+        """Give one of the citizen's passkeys a nickname (empty: none); see :func:`clean_passkey_name`."""
+        row = self._own(citizen_id, credential_id)
+        row.nickname = clean_passkey_name(name)
+        self._session.flush()
+        return _info(row)
+
+    def remove(self, citizen_id: str, credential_id: str) -> None:
+        """Delete one of the citizen's passkeys, never the last one: without a passkey the only way
+        back in is a new face verification, so the citizen adds another passkey first. The rows
+        are locked (``FOR UPDATE``) so two removals at once cannot leave none."""
+        owned = self._session.scalars(sa.select(Passkey.credential_id).where(Passkey.citizen_id == citizen_id)
+                                      .order_by(Passkey.credential_id).with_for_update()).all()
+        row = self._own(citizen_id, credential_id)
+        if len(owned) <= 1:
+            raise LastPasskey()
+        self._session.delete(row)
+        self._session.flush()
+
+    def _own(self, citizen_id: str, credential_id: str) -> Passkey:
+        """The citizen's passkey with this base64url id; :class:`PasskeyNotFound` for any other
+        (someone else's looks the same as none)."""
+        raw = _decode_credential_id(credential_id)
+        row = self._session.get(Passkey, raw) if raw is not None else None
+        if row is None or row.citizen_id != citizen_id:
+            raise PasskeyNotFound()
+        return row
+
     # --- ceremonies ------------------------------------------------------------------------------
     def _open_ceremony(self, purpose: str, challenge: bytes, public_key: dict[str, Any], *,
                        citizen_id: str | None = None) -> CeremonyOptions:
@@ -346,8 +385,39 @@ class PasskeyService:
             raise AuthenticationRejected("sign_count", "The signature counter did not increase.")
 
 
+def clean_passkey_name(name: object) -> str | None:
+    """A nickname as stored: surrounding spaces dropped, runs of white space made one space; at
+    most :data:`MAX_PASSKEY_NAME` characters, no control or format characters such as bidi
+    overrides (they could hide or reorder text on the page); empty means no name."""
+    if not isinstance(name, str):
+        raise PasskeyNameInvalid(reason="type")
+    cleaned = " ".join(name.split())
+    if len(cleaned) > MAX_PASSKEY_NAME:
+        raise PasskeyNameInvalid(reason="too_long", max_length=MAX_PASSKEY_NAME)
+    if any(unicodedata.category(ch) in _REFUSED_CATEGORIES and ch not in _JOINERS for ch in cleaned):
+        raise PasskeyNameInvalid(reason="characters")
+    return cleaned or None
+
+
+def _decode_credential_id(text: object) -> bytes | None:
+    if not isinstance(text, str) or not 0 < len(text) <= 2 * MAX_CREDENTIAL_ID_BYTES:
+        return None
+    if any(ch not in _B64URL for ch in text):
+        return None
+    try:
+        raw = base64url_to_bytes(text)
+    except (ValueError, binascii.Error):
+        return None
+    return raw if 0 < len(raw) <= MAX_CREDENTIAL_ID_BYTES else None
+
+
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})  # controls, format (bidi), unassigned
+_JOINERS = frozenset("\u200c\u200d")  # zero-width (non-)joiner: part of emoji and of some scripts
+_B64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
 def _info(row: Passkey) -> PasskeyInfo:
     return PasskeyInfo(credential_id=bytes_to_base64url(row.credential_id), created_at=row.created_at,
                        last_used_at=row.last_used_at, transports=tuple(filter(None, row.transports.split(","))),
-                       backed_up=row.backed_up)
+                       backed_up=row.backed_up, name=row.nickname)
 

@@ -5,14 +5,21 @@ verifiable form (inclusion proofs), and the export document."""
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from civicid.audit.events import EventTag, LogEvent
+from civicid.audit.history import MAX_HISTORY, History, read_history
+from civicid.audit.outbox import PENDING_MAC_PURPOSE
+from civicid.audit.service import open_log
+from civicid.audit.signing import load_chain
+from civicid.errors import CivicIDError
 from civicid.oidc.models import OidcClient
+from civicid.oidc.pairwise import KEY_PURPOSE as SUBJECT_KEY_PURPOSE
+from civicid.oidc.pairwise import pairwise_subject
 from civicid.oidc.service import OidcProvider
 from civicid.runtime import Runtime
 
@@ -35,9 +42,12 @@ class ServiceUse:
     declined: tuple[str, ...]
     granted_at: datetime
     releases: tuple[Release, ...]  # newest first
+    #: the pairwise identifier (OIDC Core §8.1 ``sub``) this service knows the citizen by: derived
+    #: from the internal id and the service's sector, so changing the network ID leaves it as it is
+    subject: str = ""
 
     def to_json(self) -> dict:
-        return {"client_id": self.client_id, "name": self.name, "granted": list(self.granted),
+        return {"client_id": self.client_id, "name": self.name, "subject": self.subject, "granted": list(self.granted),
                 "declined": list(self.declined), "granted_at": self.granted_at.isoformat(),
                 "last_received_at": self.releases[0].at.isoformat() if self.releases else None,
                 "received": [release.to_json() for release in self.releases]}
@@ -48,14 +58,57 @@ def _release(event: LogEvent) -> Release:
     return Release(event.occurred_at, channel.strip(), tuple(claims.split()))
 
 
-def history_of(runtime: Runtime, session: Session, citizen_id: str):
-    return runtime.access_log(session).history(citizen_id)
+#: entries per page of the history (``limit`` may ask for up to MAX_PAGE)
+PAGE_SIZE = 50
+MAX_PAGE = 200
+
+#: the history's filter (``?kind=``): each kind is the tags it shows
+KINDS: dict[str, frozenset[str]] = {
+    "services": frozenset(t.value for t in EventTag if t.source == "rp"),
+    "checks": frozenset(t.value for t in EventTag if t.source == "partner"),
+    "officials": frozenset(t.value for t in EventTag if t.source == "official"),
+    "security": frozenset(t.value for t in EventTag if t.source == "system" and t.subject == "citizen"),
+    "you": frozenset(t.value for t in EventTag if t.source == "citizen"),
+}
+KIND_LABELS: dict[str, str] = {
+    "services": "Services you use",
+    "checks": "ID checks by verification partners",
+    "officials": "Officials",
+    "security": "Enrolment and recovery, failed attempts too",
+    "you": "Your own actions",
+}
 
 
-def all_events(history) -> list[LogEvent]:
+class UnknownHistoryKind(CivicIDError):
+    code = "history.unknown_kind"
+    status = 422
+    default_message = "This is not a kind of history entry. Choose one of the kinds listed."
+
+
+class InvalidHistoryPage(CivicIDError):
+    code = "history.invalid_page"
+    status = 422
+    default_message = "This page of your history does not exist. Go back to the newest entries."
+
+
+def history_of(runtime: Runtime, session: Session, citizen_id: str, *, before: int | None = None,
+               kind: str | None = None, limit: int = MAX_HISTORY) -> History:
+    """The citizen's history, each entry checked against the signed tree head first
+    (:func:`civicid.audit.history.read_history`): the newest ``limit`` entries below leaf index
+    ``before`` of ``kind`` (all kinds when None), oldest first."""
+    if kind is not None and kind not in KINDS:
+        raise UnknownHistoryKind(kinds=sorted(KINDS))
+    if before is not None and not 0 <= before < 1 << 63:
+        raise InvalidHistoryPage()
+    chain = load_chain(session, runtime.keys)
+    return read_history(session, open_log(session, runtime.keys, runtime.clock, chain=chain), citizen_id,
+                        head_valid=chain.verifies, mac_key=runtime.keys.hmac_key(PENDING_MAC_PURPOSE),
+                        before=before, tags=KINDS[kind] if kind else None, limit=limit)
+
+
+def all_events(history: History) -> list[LogEvent]:
     """Sequenced and pending events, oldest first."""
-    _, items, pending = history
-    return [item.event for item in items] + list(pending)
+    return [item.event for item in history.items] + list(history.pending)
 
 
 def services_of(runtime: Runtime, session: Session, citizen_id: str, events: list[LogEvent]) -> list[ServiceUse]:
@@ -64,16 +117,24 @@ def services_of(runtime: Runtime, session: Session, citizen_id: str, events: lis
     for event in events:
         if event.tag is EventTag.RP_CITIZEN_CLAIMS_RELEASED:
             releases.setdefault(event.actor.partition(":")[2], []).append(_release(event))
+    rows = session.execute(sa.select(OidcClient.client_id, OidcClient.sector_identifier)
+                           .where(OidcClient.client_id.in_([c.client_id for c in consents]))) if consents else ()
+    sectors = {client_id: sector for client_id, sector in rows}
+    subject_key = runtime.keys.hmac_key(SUBJECT_KEY_PURPOSE)
     return [ServiceUse(c.client_id, c.client_name, tuple(c.granted), tuple(i for i in c.asked if i not in c.granted),
-                       c.granted_at, tuple(reversed(releases.get(c.client_id, []))))
+                       c.granted_at, tuple(reversed(releases.get(c.client_id, []))),
+                       pairwise_subject(subject_key, sector=sectors[c.client_id], citizen_id=citizen_id)
+                       if c.client_id in sectors else "")
             for c in consents]
 
 
-def history_json(history) -> dict:
-    """The verifiable form (``GET /api/v1/me/history``): oldest first, each with its proof."""
-    head, items, pending = history
+def history_json(history: History) -> dict:
+    """The verifiable form (``GET /api/v1/me/history``): oldest first, each with its proof;
+    ``next_before`` is the ``before`` of the page of older entries (None on the last page)."""
+    head, items, pending = history.head, history.items, history.pending
     return {
         "sth": head.to_json(),
+        "next_before": items[0].index if history.has_older and items else None,
         "events": [{
             "leaf_index": item.index, "tag": str(item.event.tag), "actor": item.event.actor,
             "purpose": item.event.purpose, "occurred_at": item.event.occurred_at.isoformat(),
@@ -112,6 +173,13 @@ class PlainEntry:
     at: datetime
     text: str
     tag: str
+    #: its index in the public log, for "Check proof"; None while it waits for the sequencer
+    leaf_index: int | None = None
+
+    @property
+    def official(self) -> bool:
+        """An official's read (or refused attempt): highlighted on the page."""
+        return self.tag.startswith("official:")
 
 
 def client_names(session: Session, events: list[LogEvent]) -> dict[str, str]:
@@ -120,6 +188,13 @@ def client_names(session: Session, events: list[LogEvent]) -> dict[str, str]:
         return {}
     rows = session.execute(sa.select(OidcClient.client_id, OidcClient.name).where(OidcClient.client_id.in_(ids)))
     return {client_id: name for client_id, name in rows}
+
+
+def history_entries(history: History, names: dict[str, str], labels: dict[str, str]) -> list[PlainEntry]:
+    """The page's entries, newest first, each with its leaf index (None while pending)."""
+    indices = [item.index for item in history.items] + [None] * len(history.pending)
+    entries = in_plain_words(all_events(history), names, labels)
+    return [replace(entry, leaf_index=index) for entry, index in zip(entries, reversed(indices))]
 
 
 def in_plain_words(events: list[LogEvent], names: dict[str, str], labels: dict[str, str]) -> list[PlainEntry]:

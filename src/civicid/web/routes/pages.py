@@ -16,13 +16,24 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 from civicid import __version__
 from civicid.identity.account import FRESH_AUTH_MAX_AGE, AccountService, ReauthenticationRequired
-from civicid.identity.passkeys import FRESH_FACE_MAX_AGE
-from civicid.identity.sessions import COOKIE_NAME
+from civicid.identity.errors import SessionNotFound
+from civicid.identity.passkey_errors import LastPasskey, PasskeyNameInvalid, PasskeyNotFound
+from civicid.identity.passkeys import FRESH_FACE_MAX_AGE, MAX_PASSKEY_NAME, PasskeyService
+from civicid.identity.sessions import COOKIE_NAME, public_id_of_token
 from civicid.oidc.claims import LABELS
 from civicid.oidc.csrf import csrf_token, csrf_valid
 from civicid.oidc.errors import ConsentNotFound
 from civicid.oidc.service import OidcProvider
-from civicid.web.citizen_account import all_events, client_names, history_of, in_plain_words, services_of
+from civicid.web.citizen_account import (
+    KIND_LABELS,
+    KINDS,
+    PAGE_SIZE,
+    all_events,
+    client_names,
+    history_entries,
+    history_of,
+    services_of,
+)
 from civicid.web.citizen_session import clear_session_cookie, signed_in_citizen
 from civicid.web.deps import RuntimeDep, SessionDep, short_unit, unit_of_work
 from civicid.web.routes.me import export_document
@@ -77,7 +88,16 @@ DONE = {
     "reauth": "Deleting your CivicID needs a recent sign-in. Sign in again, then delete within 10 minutes.",
     "unknown_service": "You do not share anything with that service.",
     "confirm": "Tick the box to confirm that you want to delete your CivicID.",
+    "passkey_named": "Your passkey's name was saved.",
+    "passkey_removed": "The passkey was removed. It can no longer be used to sign in.",
+    "passkey_last": LastPasskey.default_message,
+    "passkey_unknown": PasskeyNotFound.default_message,
+    "passkey_name_invalid": PasskeyNameInvalid.default_message,
+    "session_ended": "That session was signed out.",
+    "session_unknown": SessionNotFound.default_message,
 }
+#: the account page's forms, each with its own token
+ACCOUNT_ACTIONS = ("revoke", "rotate", "export", "delete", "passkey", "sessions")
 
 
 def _account_csrf(runtime, token: str, action: str) -> str:
@@ -104,24 +124,39 @@ def _to_signin() -> RedirectResponse:
     return RedirectResponse("/signin?next=" + quote("/account", safe=""), status_code=303)
 
 
+def _page_number(value: str | None) -> int | None:
+    """``?before=`` as a leaf index; anything else (a typo, a huge number) is the newest page."""
+    if value is None or not value.isdigit() or len(value) > 18:
+        return None
+    return int(value)
+
+
 @router.get("/account", response_class=HTMLResponse)
-def account_page(request: Request, runtime: RuntimeDep, session: SessionDep, done: str | None = None):
+def account_page(request: Request, runtime: RuntimeDep, session: SessionDep, done: str | None = None,
+                 before: str | None = None, kind: str | None = None):
     signed_in = signed_in_citizen(request, runtime, session)
     if signed_in is None:
         return _to_signin()
     token = request.cookies.get(COOKIE_NAME)
     held = AccountService(runtime, session).held(signed_in.citizen_id, current_token=token, purpose="account page")
-    events = all_events(history_of(runtime, session, signed_in.citizen_id))
-    services = services_of(runtime, session, signed_in.citizen_id, events)
-    history = in_plain_words(events, client_names(session, events), LABELS)
+    kind = kind if kind in KINDS else None
+    before_index = _page_number(before)
+    page = history_of(runtime, session, signed_in.citizen_id, before=before_index, kind=kind, limit=PAGE_SIZE)
+    page_events = all_events(page)
+    services = services_of(runtime, session, signed_in.citizen_id,
+                           all_events(history_of(runtime, session, signed_in.citizen_id, kind="services")))
+    history = history_entries(page, client_names(session, page_events), LABELS)
     now = runtime.clock.now()
     fresh_face = "face" in signed_in.amr and now - signed_in.auth_time <= FRESH_FACE_MAX_AGE
     return _page(request, "citizen/account.html", held=held, network_id=held.network_id, passkeys=held.passkeys,
                  services=services, history=history, labels=LABELS, message=DONE.get(done or ""),
+                 head=page.head, kind=kind, kinds=KIND_LABELS, paged=before_index is not None,
+                 older=page.items[0].index if page.has_older and page.items else None,
+                 max_passkey_name=MAX_PASSKEY_NAME,
                  amr=signed_in.amr, acr=signed_in.acr, auth_time=signed_in.auth_time, can_add_passkey=fresh_face,
                  fresh_for_delete=now - signed_in.auth_time <= FRESH_AUTH_MAX_AGE,
                  csrf={action: _account_csrf(runtime, token, action)
-                       for action in ("revoke", "rotate", "export", "delete")})
+                       for action in ACCOUNT_ACTIONS})
 
 
 async def _account_action(request: Request, runtime, action: str, work, *, short: bool = True):
@@ -157,6 +192,66 @@ async def account_rotate(request: Request, runtime: RuntimeDep):
         return _back("rotated")
 
     return await _account_action(request, runtime, "rotate", rotate)
+
+
+@router.post("/account/passkeys/name")
+async def account_passkey_name(request: Request, runtime: RuntimeDep):
+    def rename(session, signed_in, form):
+        try:
+            PasskeyService.from_runtime(runtime, session).rename(
+                signed_in.citizen_id, str(form.get("credential_id") or ""), str(form.get("name") or ""))
+        except PasskeyNotFound:
+            return _back("passkey_unknown")
+        except PasskeyNameInvalid:
+            return _back("passkey_name_invalid")
+        return _back("passkey_named")
+
+    return await _account_action(request, runtime, "passkey", rename)
+
+
+@router.post("/account/passkeys/remove")
+async def account_passkey_remove(request: Request, runtime: RuntimeDep):
+    def remove(session, signed_in, form):
+        try:
+            PasskeyService.from_runtime(runtime, session).remove(signed_in.citizen_id,
+                                                                 str(form.get("credential_id") or ""))
+        except PasskeyNotFound:
+            return _back("passkey_unknown")
+        except LastPasskey:
+            return _back("passkey_last")
+        return _back("passkey_removed")
+
+    return await _account_action(request, runtime, "passkey", remove)
+
+
+def _signed_out() -> RedirectResponse:
+    response = RedirectResponse("/signin?next=" + quote("/account", safe=""), status_code=303)
+    clear_session_cookie(response)
+    return response
+
+
+@router.post("/account/sessions/end")
+async def account_session_end(request: Request, runtime: RuntimeDep):
+    def end(session, signed_in, form):
+        session_id = str(form.get("session_id") or "")
+        try:
+            AccountService(runtime, session).end_session(signed_in.citizen_id, session_id)
+        except SessionNotFound:
+            return _back("session_unknown")
+        if public_id_of_token(request.cookies.get(COOKIE_NAME)) == session_id:
+            return _signed_out()
+        return _back("session_ended")
+
+    return await _account_action(request, runtime, "sessions", end)
+
+
+@router.post("/account/sessions/end-all")
+async def account_sessions_end_all(request: Request, runtime: RuntimeDep):
+    def end_all(session, signed_in, form):
+        AccountService(runtime, session).end_all_sessions(signed_in.citizen_id)
+        return _signed_out()
+
+    return await _account_action(request, runtime, "sessions", end_all)
 
 
 @router.post("/account/export")
