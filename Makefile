@@ -35,7 +35,9 @@ system-deps:
 
 run: install
 	@echo "CivicID: http://localhost:8000  (enrol /enrol, your account /account, demo forum /demo-rp, API /docs)"
-	@echo "Add yourself to the demo registry first: $(BIN)/civicid registry add --photo YOUR_PHOTO.jpg --name 'Your Name'"
+	@echo "Try it: http://localhost:8000/demo/try adds you to the demo registry from your camera, then enrol at /enrol"
+	@echo "Or from the command line: $(BIN)/civicid registry add --photo YOUR_PHOTO.jpg --name 'Your Name' [--birth-date YYYY-MM-DD]"
+	@echo "See who is in it: $(BIN)/civicid registry list"
 	$(BIN)/civicid serve --host localhost --port 8000
 
 test: install system-deps
