@@ -8,6 +8,7 @@ browser's session token and the action, on top of the HTTP boundary's same-origi
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Request
@@ -150,7 +151,8 @@ def account_page(request: Request, runtime: RuntimeDep, session: SessionDep, don
     fresh_face = "face" in signed_in.amr and now - signed_in.auth_time <= FRESH_FACE_MAX_AGE
     return _page(request, "citizen/account.html", held=held, network_id=held.network_id, passkeys=held.passkeys,
                  services=services, history=history, labels=LABELS, message=DONE.get(done or ""),
-                 head=page.head, kind=kind, kinds=KIND_LABELS, paged=before_index is not None,
+                 head=page.head, head_signed_at=datetime.fromtimestamp(page.head.timestamp_ms / 1000, timezone.utc),
+                 kind=kind, kinds=KIND_LABELS, paged=before_index is not None,
                  older=page.items[0].index if page.has_older and page.items else None,
                  max_passkey_name=MAX_PASSKEY_NAME,
                  amr=signed_in.amr, acr=signed_in.acr, auth_time=signed_in.auth_time, can_add_passkey=fresh_face,
