@@ -63,7 +63,7 @@ def verifier_key(name: str, public_key: Ed25519PublicKey) -> str:
 
 def parse_verifier_key(vkey: str) -> tuple[str, Ed25519PublicKey]:
     """The name and Ed25519 key of a vkey; its key ID must be the one the name and key give."""
-    parts = vkey.strip().split("+")
+    parts = vkey.strip().split("+", 2)  # the base64 key may itself hold "+" (Go: two cuts)
     if len(parts) != 3:
         raise MalformedNote("A verifier key is <name>+<hex key ID>+<base64 key>.")
     name, hex_id, encoded = parts

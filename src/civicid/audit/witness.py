@@ -57,7 +57,7 @@ def cosigner_vkey(name: str, public_key: Ed25519PublicKey) -> str:
 
 
 def parse_cosigner_vkey(vkey: str) -> tuple[str, Ed25519PublicKey]:
-    parts = vkey.strip().split("+")
+    parts = vkey.strip().split("+", 2)  # the base64 key may itself hold "+" (Go: two cuts)
     if len(parts) != 3:
         raise MalformedNote("A cosigner key is <name>+<hex key ID>+<base64 key>.")
     try:
