@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from babel.dates import format_skeleton
+from babel.dates import format_date, format_time, get_datetime_format
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
@@ -18,10 +18,6 @@ from starlette.requests import Request
 
 from civicid.web.i18n.negotiation import BABEL_NAMES, DEFAULT
 from civicid.web.i18n.request import RequestLanguage, language_of
-
-#: date and time, no seconds, in the locale's own order ("Nov 30, 2026, 10:35" / "2026年11月30日 10:35")
-DATETIME_SKELETON = "yMMMdHm"
-
 
 def _language(context: Context) -> RequestLanguage | None:
     value = context.get("i18n")
@@ -62,8 +58,12 @@ def as_utc(value: datetime) -> datetime:
 
 
 def format_when(value: datetime, locale: str = DEFAULT) -> str:
-    """The server's rendering of a moment: the locale's date and time format, in UTC."""
-    return format_skeleton(DATETIME_SKELETON, as_utc(value), tzinfo=timezone.utc, locale=BABEL_NAMES[locale]) + " UTC"
+    """The server's rendering of a moment: the locale's medium date and short time, joined the
+    locale's way, in UTC ("Nov 30, 2026, 10:35 AM UTC" / "2026年11月30日 10:35 UTC")."""
+    moment, name = as_utc(value), BABEL_NAMES[locale]
+    date_text = format_date(moment, "medium", locale=name)
+    time_text = format_time(moment, "short", tzinfo=timezone.utc, locale=name)
+    return get_datetime_format("medium", locale=name).replace("{1}", date_text).replace("{0}", time_text) + " UTC"
 
 
 def iso_utc(value: datetime) -> str:
