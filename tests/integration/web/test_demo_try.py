@@ -127,6 +127,17 @@ def test_a_face_of_poor_quality_is_refused_with_its_quality_flags(h, faces_dir, 
     assert people(h) == []
 
 
+def test_a_webcam_still_read_as_pitched_is_accepted(h, videos_dir):
+    """The recording's first frame: a frontal face from a camera below the eyes, which the pose
+    estimate reads as ~29 degrees of pitch (not_frontal): not a reason to refuse a registry photo."""
+    from civicid.face.video import sample_frames
+    from tests.e2e.enrol_http import CLIP
+
+    first = sample_frames(videos_dir / CLIP, fps=5, start_s=0, end_s=0.2)[0].jpeg
+    response = h.client.post(API, json={"name": "Zhou Xiaoyu", "photo_jpeg_b64": b64(first)})
+    assert response.status_code == 201, response.text
+
+
 @pytest.mark.parametrize(("body", "status", "code"), [
     ({"name": "", "photo_jpeg_b64": "AAAA"}, 422, "request.invalid"),
     ({"name": "   ", "photo_jpeg_b64": "AAAA"}, 422, "request.invalid"),
