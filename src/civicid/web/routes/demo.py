@@ -9,8 +9,8 @@ The photo comes as base64 in JSON, within the boundary's ordinary body limit (``
 64 KiB by default): the page scales and compresses its still to fit, and a registry photo needs
 no more than a camera frame. It is checked the way enrolment reads a registry photo (decoded
 within the image limits, then the service's face engine) and must hold exactly one face of
-sufficient quality (size, sharpness, exposure), or the visitor's enrolment would fail later. The photo is kept only sealed in
-the registry row, like any registry photo.
+sufficient quality (size, sharpness, exposure), or the visitor's enrolment would fail later.
+The photo is kept only sealed in the registry row, like any registry photo.
 
 Each client may try ``TRIES_PER_CLIENT_PER_HOUR`` times an hour (face work costs CPU), and create
 ``PEOPLE_PER_CLIENT_PER_HOUR`` people (a refused photo does not count against those).
