@@ -104,7 +104,14 @@ def private_sqlite_files(path: Path) -> None:
     to open the database, an outage until the folder is back)."""
     if not path.parent.is_dir():
         return
-    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    # Never open (and close) an existing database file: closing any descriptor of a file drops
+    # every POSIX lock this process holds on it, the shared locks of its open SQLite connections
+    # too, and another process then takes itself for the last user and deletes the WAL.
+    if not path.exists():
+        try:
+            os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:  # created meanwhile by another connection or process
+            pass
     for file in (path, *(path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal"))):
         try:
             if os.stat(file).st_mode & 0o077:

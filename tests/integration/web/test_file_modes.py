@@ -55,3 +55,32 @@ def test_an_existing_open_home_and_database_are_tightened(tmp_path, usual_umask)
             assert mode(home / name) == 0o600, name
     finally:
         engine.dispose()
+
+
+def test_opening_a_connection_keeps_the_locks_of_the_others(tmp_path):
+    """POSIX drops every fcntl lock a process holds on a file when it closes any descriptor of
+    that file ("How To Corrupt An SQLite Database File", §2.2). Making the files private opened
+    and closed the database file for each new connection, dropping the shared lock the process's
+    open connections hold; another process closing its last connection then took itself for the
+    last user, checkpointed and deleted the WAL under the running service, and the service's next
+    transaction found the database malformed (the e2e server, while a test added a registry person)."""
+    import subprocess
+    import sys
+
+    database = tmp_path / "civicid.db"
+    engine = make_engine(f"sqlite:///{database}", poolclass=sa.pool.QueuePool)
+    try:
+        with engine.begin() as connection:
+            connection.execute(sa.text("CREATE TABLE probe (x INTEGER)"))
+        with engine.connect() as holder:  # the service's connection, open and idle
+            holder.execute(sa.text("SELECT count(*) FROM probe"))
+            holder.commit()
+            newcomer = engine.raw_connection()  # a new pooled connection of the same process
+            newcomer.close()
+            subprocess.run([sys.executable, "-c", (  # another process writes, then closes
+                "import sqlite3, sys; c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+                "c.execute('INSERT INTO probe VALUES (1)'); c.close()"), str(database)], check=True)
+            assert (tmp_path / "civicid.db-wal").exists(), "the other process took itself for the last user"
+            assert holder.execute(sa.text("SELECT count(*) FROM probe")).scalar() == 1
+    finally:
+        engine.dispose()
