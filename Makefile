@@ -20,14 +20,16 @@ $(BIN)/civicid: pyproject.toml
 install: $(BIN)/civicid
 	$(BIN)/civicid face fetch-models
 
-# System packages the tests need (browser for e2e, ffmpeg for fake-camera video, Go and its sumdb
-# packages for the transparency-log interop test); root on these machines.
+# System packages the tests need (browser for e2e, ffmpeg for fake-camera video, a Chinese font for
+# the zh-CN pages' screenshots, Go and its sumdb packages for the transparency-log interop test);
+# root on these machines.
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v ffmpeg >/dev/null || missing="$$missing ffmpeg"; \
 	command -v go >/dev/null || missing="$$missing golang-go"; \
 	test -d /usr/share/gocode/src/golang.org/x/mod/sumdb || missing="$$missing golang-golang-x-mod-dev"; \
+	fc-list :lang=zh 2>/dev/null | grep -q . || missing="$$missing fonts-noto-cjk"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing system packages:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \

@@ -41,21 +41,30 @@ def chromium() -> str:
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory, chromium):
+    require_data("videos", CLIP)
+    server = LiveServer(home=tmp_path_factory.mktemp("civicid-home"), port=free_port())
+    # The registry person exists before the server starts (the keyring is created here, once).
+    add_registry_person(server, id_number=ID_NUMBER, name=NAME, birth_date=BIRTH_DATE, sex="M")
+    server.start()
+    yield server
+    server.stop()
+
+
+def add_registry_person(server: LiveServer, *, id_number: str, name: str, birth_date: date, sex: str) -> None:
+    """A person in the live server's demo registry (its database, its keys), with the recording's
+    frontal frame as the registry photo; the server may be running."""
     from civicid.registry.demo import DemoRegistry
     from civicid.registry.interfaces import RegistryRecord
     from civicid.runtime import build_runtime
 
-    clip = require_data("videos", CLIP)
-    server = LiveServer(home=tmp_path_factory.mktemp("civicid-home"), port=free_port())
-    # The registry person exists before the server starts (the keyring is created here, once).
     runtime = build_runtime(server.settings())
-    with runtime.transaction() as session:
-        DemoRegistry(session, runtime.vault(session), runtime.clock).add(RegistryRecord(
-            id_number=ID_NUMBER, name=NAME, birth_date=BIRTH_DATE, sex="M", photo=registry_photo(clip)))
-    runtime.engine.dispose()
-    server.start()
-    yield server
-    server.stop()
+    try:
+        with runtime.transaction() as session:
+            DemoRegistry(session, runtime.vault(session), runtime.clock).add(RegistryRecord(
+                id_number=id_number, name=name, birth_date=birth_date, sex=sex,
+                photo=registry_photo(require_data("videos", CLIP))))
+    finally:
+        runtime.engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -148,13 +157,29 @@ PINNED_CHALLENGE = ["turn_right", "turn_left"]
 def start_recovery_camera(page) -> None:
     """Claim the number on /recover, check the server asked for what the recording shows, and wait
     until the fake camera plays."""
-    page.goto("/recover?next=/account")
-    page.fill("#id-number", ID_NUMBER)
-    page.fill("#name", NAME)
-    with page.expect_response("**/api/v1/recovery") as started:
+    start_camera(page, "/recover?next=/account", id_number=ID_NUMBER, name=NAME)
+
+
+def start_camera(page, path: str, *, id_number: str, name: str) -> None:
+    """Claim a number on the enrolment or recovery page at ``path`` (already open when ``path`` is
+    None), check the server asked for what the recording shows, and wait until the fake camera plays."""
+    if path:
+        page.goto(path)
+    page.fill("#id-number", id_number)
+    page.fill("#name", name)
+    api = "/api/v1/recovery" if page.get_attribute("#enrol", "data-mode") == "recover" else "/api/v1/enrolments"
+    with page.expect_response("**" + api) as started:
         page.click("#claim-form button[type=submit]")
-    assert started.value.json()["challenge"]["actions"] == PINNED_CHALLENGE
+    assert started.value.json()["challenge"]["actions"] == PINNED_CHALLENGE, started.value.json()
     page.wait_for_selector("#camera-step:not([hidden])")
     # not wait_for_function: it runs its predicate through eval(), which the pages' CSP refuses
     page.locator("#preview").evaluate("""video => video.videoWidth > 0 || new Promise(resolve =>
         video.addEventListener("loadedmetadata", () => resolve(true), {once: true}))""")
+
+
+def id_number_for(born: date, serial: int) -> str:
+    """A GB 11643 number of region 110105 (odd ``serial``: male, even: female)."""
+    from civicid.ids.checksum import check_character
+
+    base = f"110105{born:%Y%m%d}{serial:03d}"
+    return base + check_character(base)

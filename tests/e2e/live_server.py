@@ -56,7 +56,10 @@ class LiveServer:
         return {**env, "CIVICID_HOME": str(self.home), "CIVICID_PUBLIC_URL": self.url, "CIVICID_ENVIRONMENT": "test",
                 "CIVICID_DEMO": "true", "CIVICID_ENROLMENT_MIN_RESPONSE_S": "0", "CIVICID_FACE_WORKERS": "1",
                 # The fake camera plays a recording, which cannot follow live prompts: pin what it shows.
-                "CIVICID_TEST_CHALLENGE": "turn_right,turn_left"}
+                "CIVICID_TEST_CHALLENGE": "turn_right,turn_left",
+                # Every test's browser is one client (127.0.0.1): its budgets are a whole town's here.
+                "CIVICID_ENROLMENT_STARTS_PER_CLIENT_PER_HOUR": "1000",
+                "CIVICID_ENROLMENT_FAILURES_PER_CLIENT_PER_HOUR": "1000"}
 
     def settings(self):
         from civicid.settings import Settings
