@@ -14,7 +14,7 @@ SPOKEN_ATTRIBUTES = ("title", "alt", "placeholder", "aria-label", "aria-valuetex
 SKIPPED = {"script", "style", "code", "pre", "template"}
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 #: words that stay as they are in a Chinese page: the brand, formats and keys named as such
-ALLOWED = {"CivicID", "JavaScript", "PIN", "JPEG", "PNG", "WebP", "UTC", "Ctrl", "base64", "RFC"}
+ALLOWED = {"CivicID", "JavaScript", "PIN", "JPEG", "PNG", "WebP", "JSON", "UTC", "Ctrl", "base64", "RFC"}
 ENGLISH_WORD = re.compile(r"[A-Za-z][A-Za-z'’]+")
 
 

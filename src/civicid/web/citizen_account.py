@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Callable
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -22,6 +23,8 @@ from civicid.oidc.pairwise import KEY_PURPOSE as SUBJECT_KEY_PURPOSE
 from civicid.oidc.pairwise import pairwise_subject
 from civicid.oidc.service import OidcProvider
 from civicid.runtime import Runtime
+from civicid.web.i18n import N_
+from civicid.web.i18n.words import claim_words
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +169,12 @@ _PHRASES: dict[EventTag, str] = {
     EventTag.SYSTEM_CITIZEN_RECOVERY_FAILED: "A face verification to recover your account failed",
 }
 _CHANNELS = {"id_token": "at sign-in", "userinfo": "from the user-info endpoint"}
+#: who acted, when not a service the citizen knows by name ({ident}: the actor's id)
+WHO = {"rp": "A service ({ident})", "partner": "A verification partner ({ident})", "official": "An official ({ident})"}
+# the parts of a "received" entry (translated like the rest: make messages, civicid.web.i18n)
+_RECEIVED = N_("{claims} ({channel})")
+_NOTHING = N_("nothing")
+_NO_REASON = N_("none")
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,25 +199,32 @@ def client_names(session: Session, events: list[LogEvent]) -> dict[str, str]:
     return {client_id: name for client_id, name in rows}
 
 
-def history_entries(history: History, names: dict[str, str], labels: dict[str, str]) -> list[PlainEntry]:
+def history_entries(history: History, names: dict[str, str], labels: dict[str, str], *,
+                    gettext: Callable[[str], str] = str) -> list[PlainEntry]:
     """The page's entries, newest first, each with its leaf index (None while pending)."""
     indices = [item.index for item in history.items] + [None] * len(history.pending)
-    entries = in_plain_words(all_events(history), names, labels)
+    entries = in_plain_words(all_events(history), names, labels, gettext=gettext)
     return [replace(entry, leaf_index=index) for entry, index in zip(entries, reversed(indices))]
 
 
-def in_plain_words(events: list[LogEvent], names: dict[str, str], labels: dict[str, str]) -> list[PlainEntry]:
-    """Newest first."""
+def in_plain_words(events: list[LogEvent], names: dict[str, str], labels: dict[str, str], *,
+                   gettext: Callable[[str], str] = str) -> list[PlainEntry]:
+    """Newest first, in the language of ``gettext`` (the request's: ``civicid.web.i18n.language_of``);
+    every phrase is a catalogue entry with named placeholders ({who}, {detail}, {purpose})."""
     entries = []
     for event in reversed(events):
         kind, _, ident = event.actor.partition(":")
-        who = {"rp": names.get(ident, "A service") + ("" if ident in names else f" ({ident})"),
-               "partner": f"A verification partner ({ident})", "official": f"An official ({ident})"}.get(kind, "CivicID")
+        if kind == "rp" and ident in names:
+            who = names[ident]
+        else:
+            who = gettext(WHO[kind]).format(ident=ident) if kind in WHO else "CivicID"
         detail = event.purpose
         if event.tag is EventTag.RP_CITIZEN_CLAIMS_RELEASED:
             release = _release(event)
-            claims = ", ".join(labels.get(c, c).split(" (")[0].lower() for c in release.claims) or "nothing"
-            detail = f"{claims} ({_CHANNELS.get(release.channel, release.channel)})"
-        text = _PHRASES.get(event.tag, str(event.tag)).format(who=who, detail=detail, purpose=event.purpose or "none")
+            claims = claim_words(release.claims, labels, gettext)
+            channel = gettext(_CHANNELS[release.channel]) if release.channel in _CHANNELS else release.channel
+            detail = gettext(_RECEIVED).format(claims=claims or gettext(_NOTHING), channel=channel)
+        phrase = gettext(_PHRASES[event.tag]) if event.tag in _PHRASES else str(event.tag)
+        text = phrase.format(who=who, detail=detail, purpose=event.purpose or gettext(_NO_REASON))
         entries.append(PlainEntry(event.occurred_at, text, str(event.tag)))
     return entries

@@ -23,7 +23,8 @@ SERVICE = ("Community Forum",)  # the relying party's registered name, shown as 
 def assert_chinese(response, *, data=(), status=200):
     assert response.status_code == status, response.text[:500]
     assert '<html lang="zh-CN">' in response.text
-    assert english_left(response.text, data=data) == []
+    left = english_left(response.text, data=data)
+    assert left == [], "\n".join(left)
     assert any("\u4e00" <= ch <= "\u9fff" for ch in " ".join(visible_texts(response.text)))
 
 
@@ -190,3 +191,15 @@ def test_the_try_page_in_chinese_when_demo_mode_has_one(make_client):
     if page.status_code == 404:
         pytest.skip("no try page in this build")
     assert_chinese(page)
+
+
+# --- the account page ------------------------------------------------------------------------
+
+def test_the_account_page_in_chinese(client, rp, signed_in):
+    from tests.integration.oidc.conftest import exchange, get_code
+
+    exchange(client, rp, get_code(client, rp, scope="openid age name")["code"])  # a release in the history
+    page = client.get("/account", headers=ZH)
+    assert_chinese(page, data=SERVICE + ("Zhang Wei",))
+    history = page.text[page.text.index('id="history"'):]
+    assert "Community Forum收到了：" in history and "登录时" in history

@@ -18,6 +18,7 @@ from starlette.requests import Request
 
 from civicid.web.i18n.negotiation import BABEL_NAMES, DEFAULT
 from civicid.web.i18n.request import RequestLanguage, language_of
+from civicid.web.i18n.words import amr_words, claim_words
 
 def _language(context: Context) -> RequestLanguage | None:
     value = context.get("i18n")
@@ -81,6 +82,25 @@ def when(context: Context, value: datetime | None) -> Markup:
     return Markup('<time datetime="{}">{}</time>').format(iso_utc(value), escape(text))
 
 
+def _gettext_of(context: Context):
+    language = _language(context)
+    return language.catalogue.gettext if language else str
+
+
+@pass_context
+def amr_filter(context: Context, amr) -> str:
+    """``{{ session.amr | amr_words }}``: how the citizen signed in, in words ("a passkey, unlocking your device…")."""
+    return amr_words(amr or (), _gettext_of(context))
+
+
+@pass_context
+def claims_filter(context: Context, claims) -> str:
+    """``{{ release.claims | claim_words }}``: the claims, by their consent-page labels, in the page's language."""
+    from civicid.oidc.claims import LABELS
+
+    return claim_words(claims or (), LABELS, _gettext_of(context))
+
+
 def install_gettext(env: Environment) -> None:
     """Once per environment: the i18n extension with context-bound, new-style callables."""
     if "jinja2.ext.InternationalizationExtension" not in env.extensions:
@@ -88,6 +108,8 @@ def install_gettext(env: Environment) -> None:
     env.policies["ext.i18n.trimmed"] = True  # {% trans %} blocks' line breaks and indents are not part of the text
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True, pgettext=_pgettext, npgettext=_npgettext)
     env.filters["when"] = when
+    env.filters["amr_words"] = amr_filter
+    env.filters["claim_words"] = claims_filter
     # the scripts' messages block stays readable Chinese (tojson still escapes <, >, & and ')
     env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
 

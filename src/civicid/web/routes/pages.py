@@ -37,6 +37,7 @@ from civicid.web.citizen_account import (
 )
 from civicid.web.citizen_session import clear_session_cookie, signed_in_citizen
 from civicid.web.deps import RuntimeDep, SessionDep, short_unit, unit_of_work
+from civicid.web.i18n import language_of
 from civicid.web.routes.me import export_document
 
 router = APIRouter(include_in_schema=False)
@@ -146,7 +147,7 @@ def account_page(request: Request, runtime: RuntimeDep, session: SessionDep, don
     page_events = all_events(page)
     services = services_of(runtime, session, signed_in.citizen_id,
                            all_events(history_of(runtime, session, signed_in.citizen_id, kind="services")))
-    history = history_entries(page, client_names(session, page_events), LABELS)
+    history = history_entries(page, client_names(session, page_events), LABELS, gettext=language_of(request).gettext)
     now = runtime.clock.now()
     fresh_face = "face" in signed_in.amr and now - signed_in.auth_time <= FRESH_FACE_MAX_AGE
     return _page(request, "citizen/account.html", held=held, network_id=held.network_id, passkeys=held.passkeys,
