@@ -203,3 +203,18 @@ def test_the_account_page_in_chinese(client, rp, signed_in):
     assert_chinese(page, data=SERVICE + ("Zhang Wei",))
     history = page.text[page.text.index('id="history"'):]
     assert "Community Forum收到了：" in history and "登录时" in history
+
+
+def test_pages_and_errors_vary_by_language_static_files_do_not(client):
+    for response in (client.get("/signin"), client.get("/api/v1/me/no-such", headers=ZH)):
+        vary = {part.strip().lower() for part in response.headers.get("vary", "").split(",")}
+        assert {"accept-language", "cookie"} <= vary
+    assert "accept-language" not in client.get("/static/civicid.css").headers.get("vary", "").lower()
+
+
+def test_refusals_at_the_boundary_speak_the_citizens_language_too(client):
+    refused = client.post("/api/v1/enrolments", json={}, headers={**ZH, "Origin": "https://evil.example",
+                                                                   "Sec-Fetch-Site": "cross-site"})
+    assert refused.status_code == 403
+    assert refused.json()["error"] == {"code": "request.cross_origin",
+                                       "message": "此请求来自其他网站；CivicID 只接受来自自身页面的请求。"}

@@ -17,6 +17,7 @@ HEAD, OPTIONS) skip steps 3-5: they change nothing, and a body they send is only
 
 from __future__ import annotations
 
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from civicid.errors import CivicIDError
@@ -81,7 +82,8 @@ class Boundary:
 
 
 async def _refuse(error: CivicIDError, scope: Scope, receive: Receive, send: Send) -> None:
-    await civicid_error_response(error)(scope, receive, send)
+    # the message in the request's language (civicid.web.i18n); the code as always
+    await civicid_error_response(error, Request(scope))(scope, receive, send)
 
 
 def _with_headers(send: Send, headers: tuple[tuple[bytes, bytes], ...]) -> Send:

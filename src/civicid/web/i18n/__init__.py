@@ -37,4 +37,35 @@ def install(app, templates) -> Catalogues:
     templates.context_processors.append(page_context)
     if hasattr(app, "include_router"):
         app.include_router(switch.router)
+    app.add_middleware(VaryByLanguage)
     return catalogues
+
+
+class VaryByLanguage:
+    """Pure ASGI middleware: pages and error answers depend on Accept-Language and the
+    ``civicid_lang`` cookie, so a shared cache must not give one reader's language to another
+    (RFC 9110 §12.5.5). Static files and successful JSON answers are the same in every language."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_vary(message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers") or [])
+                content_type = next((value for name, value in headers if name.lower() == b"content-type"), b"")
+                if content_type.startswith(b"text/html") or message["status"] >= 400:
+                    vary = [value for name, value in headers if name.lower() == b"vary"]
+                    present = {part.strip().lower() for value in vary for part in value.split(b",")}
+                    missing = [name for name in (b"Accept-Language", b"Cookie") if name.lower() not in present]
+                    if missing:
+                        headers = [(n, v) for n, v in headers if n.lower() != b"vary"]
+                        headers.append((b"vary", b", ".join([*(v for v in vary if v), *missing])))
+                        message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_vary)
