@@ -7,20 +7,25 @@ and at least one configured witness (``CIVICID_LOG_WITNESSES``, cosigner vkeys) 
 the log's signature and those witnesses' cosignatures are kept. A newer tree replaces the kept
 one; the same tree merges the cosignatures.
 
-Storage is a file under ``CIVICID_HOME`` (``transparency/cosigned-checkpoint``), written by
-rename: replicas that share the home share it. A table would serve replicas on separate disks.
+Storage is the ``audit_cosigned`` table, one row per log origin, so every replica serves the same
+checkpoint whatever disk it runs on. Two replicas handed checkpoints at once take turns (a
+PostgreSQL advisory lock for the rest of the transaction; SQLite's ``BEGIN IMMEDIATE`` already
+makes writers take turns), so a newer checkpoint is never overwritten by an older one, and the
+cosignatures of the same tree from two witnesses are merged, not lost.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Protocol, Sequence
 
+import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from civicid.audit.checkpoint import Checkpoint, open_checkpoint
 from civicid.audit.errors import AuditError, OutOfRange
+from civicid.audit.models import CosignedCheckpoint
 from civicid.audit.note import SignedNote, key_id, parse_note
 from civicid.audit.signing import current_signing_key, load_chain
 from civicid.audit.sql_store import SqlLogStore
@@ -40,23 +45,37 @@ class NoCosignedCheckpoint(AuditError):
     default_message = "No witness has cosigned a checkpoint of this log yet."
 
 
+# Any constant shared by every replica: the key of PostgreSQL's advisory lock on the kept checkpoint.
+COSIGNED_LOCK_KEY = 0x43495649_434F53  # "CIVI" "COS"
+
+
 class CosignedStore(Protocol):
+    def lock(self) -> None: ...
     def load(self) -> str | None: ...
-    def save(self, note: str) -> None: ...
+    def save(self, note: str, *, tree_size: int) -> None: ...
 
 
-class FileCosignedStore:
-    def __init__(self, path: Path) -> None:
-        self._path = path
+class SqlCosignedStore:
+    """The kept checkpoint of ``origin`` in ``audit_cosigned``, inside the caller's transaction."""
+
+    def __init__(self, session: Session, origin: str) -> None:
+        self._session = session
+        self._origin = origin
+
+    def lock(self) -> None:
+        """Hold the kept checkpoint until the transaction ends (read, compare, write take turns)."""
+        if self._session.get_bind().dialect.name == "postgresql":
+            self._session.execute(sa.select(sa.func.pg_advisory_xact_lock(COSIGNED_LOCK_KEY)))
 
     def load(self) -> str | None:
-        return self._path.read_text(encoding="utf-8") if self._path.exists() else None
+        return self._session.scalar(sa.select(CosignedCheckpoint.note).where(CosignedCheckpoint.origin == self._origin))
 
-    def save(self, note: str) -> None:
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self._path.with_name(self._path.name + ".tmp")
-        tmp.write_text(note, encoding="utf-8")
-        tmp.replace(self._path)
+    def save(self, note: str, *, tree_size: int) -> None:
+        dialect = self._session.get_bind().dialect.name
+        insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
+        statement = insert(CosignedCheckpoint).values(origin=self._origin, tree_size=tree_size, note=note)
+        self._session.execute(statement.on_conflict_do_update(
+            index_elements=[CosignedCheckpoint.origin], set_={"tree_size": tree_size, "note": note}))
 
 
 def witness_keys(setting: str) -> list[tuple[str, Ed25519PublicKey]]:
@@ -78,6 +97,7 @@ def accept_cosigned(session: Session, keys: KeyProvider, store: CosignedStore, n
                 for s in signed.signatures if s.name == name and s.key_id == cosigner_key_id(name, wkey)]
     if not cosigned:
         raise NotCosigned()
+    store.lock()
     previous = store.load()
     if previous is not None:
         old = parse_note(previous)
@@ -89,7 +109,7 @@ def accept_cosigned(session: Session, keys: KeyProvider, store: CosignedStore, n
             cosigned += [s for s in old.signatures if s.name != origin and (s.name, s.key_id) not in names
                          and any(s.name == n and s.key_id == cosigner_key_id(n, k) for n, k in witnesses)]
     result = SignedNote(signed.text, (*kept[:1], *cosigned))
-    store.save(result.dumps())
+    store.save(result.dumps(), tree_size=checkpoint.tree_size)
     return result
 
 

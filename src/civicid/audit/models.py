@@ -72,3 +72,15 @@ class LogKeyRotation(Base):
     public_key: Mapped[bytes] = mapped_column(sa.LargeBinary(32))
     first_size: Mapped[int] = mapped_column(sa.BigInteger)
     endorsement: Mapped[bytes] = mapped_column(sa.LargeBinary(64))
+
+
+class CosignedCheckpoint(Base):
+    """The newest checkpoint of the log that a configured witness cosigned (C2SP tlog-cosignature),
+    as the signed note the log publishes at ``/log/cosigned-checkpoint``: one row per log origin,
+    shared by every replica (:mod:`civicid.audit.cosigned`)."""
+
+    __tablename__ = "audit_cosigned"
+
+    origin: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    tree_size: Mapped[int] = mapped_column(sa.BigInteger)
+    note: Mapped[str] = mapped_column(sa.Text)

@@ -115,13 +115,20 @@ REFUSED = [
 ]
 # The outbox's queue position: it orders sequencing and nothing else reads it.
 HARMLESS = [Mutation("audit_pending", "id", "UPDATE audit_pending SET id = id + 1000")]
+# The kept witness-cosigned checkpoint is a signed note that every reader checks (the log's key,
+# the witnesses' cosignatures); its origin and tree size are lookup columns the note repeats.
+COSIGNED = [
+    Mutation("audit_cosigned", "note", "UPDATE audit_cosigned SET note = replace(note, '\n12\n', '\n13\n')"),
+    Mutation("audit_cosigned", "tree_size", "UPDATE audit_cosigned SET tree_size = 99"),
+    Mutation("audit_cosigned", "origin", "UPDATE audit_cosigned SET origin = 'elsewhere.example/log'"),
+]
 
 
 def test_every_column_of_every_audit_table_has_a_mutation_case(filled):
     inspector = sa.inspect(filled.connection())
     tables = sorted(t for t in inspector.get_table_names() if t.startswith("audit_"))
     live = {(t, c["name"]) for t in tables for c in inspector.get_columns(t)}
-    covered = {(m.table, m.column) for m in DETECTED + REFUSED + HARMLESS}
+    covered = {(m.table, m.column) for m in DETECTED + REFUSED + HARMLESS + COSIGNED}
     assert live == covered
 
 
@@ -156,6 +163,40 @@ def test_renumbering_the_outbox_changes_nothing_anyone_reads(filled, keys, mutat
     head, items, pending = AccessLog(filled, keys, CLOCK).history(VICTIM)
     assert [item.event.purpose for item in items][-2:] == ["export 0", "export 1"] and pending == []
     assert verify_stored_log(filled, keys, CLOCK).ok
+
+
+@pytest.mark.parametrize("mutation", COSIGNED, ids=str)
+def test_a_changed_cosigned_checkpoint_fails_its_signatures_or_is_not_served(filled, keys, mutation):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from civicid.audit.checkpoint import open_checkpoint
+    from civicid.audit.cosigned import NoCosignedCheckpoint, SqlCosignedStore, accept_cosigned, latest_cosigned
+    from civicid.audit.errors import AuditError as Refused
+    from civicid.audit.note import parse_verifier_key
+    from civicid.audit.static_log import checkpoint_verifier_key, signed_checkpoint
+    from civicid.audit.witness import witness_checkpoint
+
+    origin, witness = "log.example/log", Ed25519PrivateKey.from_private_bytes(b"\x05" * 32)
+    _, log_key = parse_verifier_key(checkpoint_verifier_key(filled, keys, origin=origin))
+    witnessed = witness_checkpoint(signed_checkpoint(filled, keys, origin=origin).dumps(), origin=origin,
+                                   log_key=log_key, state=None, consistency_path=[], name="w.example/w",
+                                   key=witness, timestamp=1_767_000_000)
+    store = SqlCosignedStore(filled, origin)
+    accept_cosigned(filled, keys, store, witnessed.note.dumps(), origin=origin,
+                    witnesses=[("w.example/w", witness.public_key())])
+    kept = latest_cosigned(store)
+    filled.execute(sa.text(mutation.sql))
+    try:
+        served = latest_cosigned(store)
+    except NoCosignedCheckpoint:  # moved to another origin: this log serves none (a 404, not a lie)
+        assert mutation.column == "origin"
+        return
+    if mutation.column == "tree_size":  # read by nothing: the same note is served
+        assert served == kept
+        return
+    with pytest.raises(Refused):  # a reader checks the log's signature and refuses the changed note
+        open_checkpoint(served, origin=origin, public_key=log_key)
+    assert verify_stored_log(filled, keys, CLOCK).ok  # the log itself is untouched
 
 
 def test_a_forged_outbox_row_is_never_sequenced(filled, keys):

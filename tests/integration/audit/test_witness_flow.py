@@ -95,3 +95,37 @@ def test_the_cli_creates_its_key_cosigns_and_refuses_a_fork(harness_factory, tmp
     _filled(h, 3, 1)
     refused = CliRunner().invoke(app, args)
     assert refused.exit_code == 2 and "audit.witness_refused" in refused.output
+
+
+W2 = "witness.example.net/w2"
+KEY2 = Ed25519PrivateKey.from_private_bytes(bytes([5]) * 32)
+
+
+def test_replicas_on_separate_disks_publish_one_cosigned_checkpoint(harness_factory, tmp_path):
+    """The kept checkpoint is in the database: handed in to one replica, served by another with
+    its own CIVICID_HOME; a second witness's cosignature of the same tree is merged, and an older
+    checkpoint handed in later does not replace a newer one."""
+    from tests.support.harness import Harness
+
+    witnesses = ",".join((cosigner_vkey(NAME, KEY.public_key()), cosigner_vkey(W2, KEY2.public_key())))
+    a = harness_factory(log_witnesses=witnesses)
+    home_b = tmp_path / "replica-b"
+    home_b.mkdir()
+    b = Harness(a.runtime.sessions, a.runtime._face_engine, home_b, log_witnesses=witnesses)
+    assert b.settings.home != a.settings.home
+    _filled(a, 0, 4)
+    old_state = tmp_path / "w1-old.json"
+    older = _run(a, old_state)  # cosigns size 4 (published, then superseded below)
+    _filled(a, 4, 3)
+    _run(a, tmp_path / "w1.json")
+    _run(b, tmp_path / "w2.json", key=KEY2, name=W2)  # the other witness, through the other replica
+    for replica in (a, b):
+        note = parse_note(replica.client.get("/log/cosigned-checkpoint").text)
+        assert Checkpoint.from_text(note.text).tree_size == 7
+        assert cosigned_at(note, name=NAME, public_key=KEY.public_key()) is not None
+        assert cosigned_at(note, name=W2, public_key=KEY2.public_key()) is not None
+
+    stale = b.client.post("/log/cosigned-checkpoint", content=older.witnessed.note.dumps().encode())
+    assert stale.status_code == 200 and Checkpoint.from_text(parse_note(stale.text).text).tree_size == 7
+    assert Checkpoint.from_text(parse_note(a.client.get("/log/cosigned-checkpoint").text).text).tree_size == 7
+    assert not (a.settings.home / "transparency" / "cosigned-checkpoint").exists()

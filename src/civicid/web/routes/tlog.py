@@ -65,18 +65,18 @@ def tile(path: str, request: Request, session: SessionDep) -> Response:
     return Response(data, media_type="application/octet-stream", headers=headers)
 
 
-def _cosigned_store(request: Request):
-    from civicid.audit.cosigned import FileCosignedStore
+def _cosigned_store(request: Request, session):
+    from civicid.audit.cosigned import SqlCosignedStore
 
-    return FileCosignedStore(request.app.state.settings.home / "transparency" / "cosigned-checkpoint")
+    return SqlCosignedStore(session, log_origin(request))
 
 
 @router.get("/cosigned-checkpoint")
-def cosigned_checkpoint(request: Request) -> Response:
+def cosigned_checkpoint(request: Request, session: SessionDep) -> Response:
     """The newest checkpoint a configured witness cosigned (C2SP tlog-cosignature); 404 before any."""
     from civicid.audit.cosigned import latest_cosigned
 
-    return Response(latest_cosigned(_cosigned_store(request)), media_type=TEXT, headers=CHECKPOINT)
+    return Response(latest_cosigned(_cosigned_store(request, session)), media_type=TEXT, headers=CHECKPOINT)
 
 
 @router.post("/cosigned-checkpoint")
@@ -91,7 +91,8 @@ async def add_cosigned_checkpoint(request: Request, runtime: RuntimeDep) -> Resp
 
     def accept() -> str:
         with runtime.transaction() as session:
-            return accept_cosigned(session, runtime.keys, _cosigned_store(request), body, origin=log_origin(request),
+            return accept_cosigned(session, runtime.keys, _cosigned_store(request, session), body,
+                                   origin=log_origin(request),
                                    witnesses=witness_keys(settings.log_witnesses)).dumps()
 
     return Response(await run_in_threadpool(accept), media_type=TEXT, headers={"Cache-Control": "no-store"})
