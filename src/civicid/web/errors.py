@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from civicid import __version__
 from civicid.db import is_outage
 from civicid.errors import CivicIDError
+from civicid.web.i18n import DEFAULT as DEFAULT_LOCALE
 from civicid.web.i18n import N_, language_of
 
 log = logging.getLogger("civicid.web")
@@ -127,11 +128,22 @@ def error_response(status: int, code: str, message: str, detail: object = None, 
     return JSONResponse({"error": body}, status_code=status, headers=headers)
 
 
+def error_message(request: Request | None, error: CivicIDError) -> str:
+    """The error's message in the request's language. A message written at the raise site that
+    the catalogue does not hold (specific, often for a developer) stays as it is in English; in
+    another language the class's own message is used, so a Chinese reader never gets English."""
+    if request is None:
+        return error.message
+    language = language_of(request)
+    if language.knows(error.message) or language.locale == DEFAULT_LOCALE:
+        return language.gettext(error.message)
+    return language.gettext(type(error).default_message)
+
+
 def civicid_error_response(error: CivicIDError, request: Request | None = None) -> JSONResponse:
     """The typed error as JSON; its message in ``request``'s language when one is given."""
     body = error.to_json()
-    if request is not None:
-        body["error"]["message"] = translated(request, body["error"]["message"])
+    body["error"]["message"] = error_message(request, error)
     return JSONResponse(body, status_code=error.status, headers=getattr(error, "headers", None))
 
 

@@ -218,3 +218,16 @@ def test_refusals_at_the_boundary_speak_the_citizens_language_too(client):
     assert refused.status_code == 403
     assert refused.json()["error"] == {"code": "request.cross_origin",
                                        "message": "此请求来自其他网站；CivicID 只接受来自自身页面的请求。"}
+
+
+def test_a_specific_english_message_gives_way_to_the_classs_own_in_chinese(client):
+    from civicid.identity.passkey_errors import AuthenticationRejected
+
+    def rejected():
+        raise AuthenticationRejected("sign_count", "The signature counter did not increase.")
+
+    client.app.add_api_route("/api/v1/test-rejected", rejected)
+    english = client.get("/api/v1/test-rejected").json()["error"]
+    chinese = client.get("/api/v1/test-rejected", headers=ZH).json()["error"]
+    assert english["message"] == "The signature counter did not increase."  # as written, for English readers
+    assert chinese == {**english, "message": "无法验证此次通行密钥登录。"}
