@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ARTIFACTS = Path(__file__).parents[2] / "e2e-artifacts"
 DESKTOP = {"width": 1280, "height": 800}
@@ -18,6 +19,12 @@ LANG_COOKIE = "civicid_lang"
 def with_language(context, base_url: str, lang: str) -> None:
     """The language switch's cookie, as the switch sets it."""
     context.add_cookies([{"name": LANG_COOKIE, "value": lang, "url": base_url}])
+
+
+def at_path(path: str):
+    """For ``page.wait_for_url``: the URL's path is ``path`` (a glob "**/account" also matches
+    "/signin?next=/account", before the page has gone anywhere)."""
+    return lambda url: urlsplit(url).path == path
 
 
 def save_screenshot(page, lang: str, name: str) -> Path:

@@ -27,7 +27,8 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import add_registry_person, id_number_for, start_camera, virtual_authenticator
-from tests.e2e.page_checks import LANGUAGES, english_words, save_screenshot, visible_texts, with_language
+from tests.e2e.page_checks import (LANGUAGES, at_path, english_words, save_screenshot, visible_texts,
+                                   with_language)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
@@ -136,7 +137,7 @@ def test_the_whole_journey(browser, live_server, lang):
         page.wait_for_selector("#passkey-step:not([hidden])")
         steps.look("enrol-verified")
         page.click("#create-passkey")
-        page.wait_for_url("**/account")
+        page.wait_for_url(at_path("/account"))
         assert page.inner_text("#network-id") == network_id
         credentials = cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator_id})["credentials"]
         assert len(credentials) == 1 and credentials[0]["isResidentCredential"]
@@ -207,7 +208,7 @@ def test_the_whole_journey(browser, live_server, lang):
         # 7. delete, after signing in again with the passkey
         page.goto("/signin?next=/account")
         page.click("#signin-button")
-        page.wait_for_url("**/account")
+        page.wait_for_url(at_path("/account"))
         assert page.locator("#reauth-hint").count() == 0
         page.check("#confirm-delete")
         page.click("#delete")
