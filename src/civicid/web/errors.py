@@ -103,9 +103,19 @@ INTERNAL_MESSAGE = N_("Something went wrong on our side.")
 INVALID_MESSAGE = N_("The request is not valid.")
 
 
-def translated(request: Request | None, message: str) -> str:
-    """``message`` in the request's language when the catalogue has it; as it is otherwise."""
-    return message if request is None else language_of(request).gettext(message)
+def _status_message(status: int) -> str:
+    return _HTTP_MESSAGES.get(status, INVALID_MESSAGE if 400 <= status < 500 else INTERNAL_MESSAGE)
+
+
+def translated(request: Request | None, message: str, status: int | None = None) -> str:
+    """``message`` in the request's language when the catalogue has it. One it lacks stays as it
+    is for English readers; others get the status's own message (``status`` given), in their language."""
+    if request is None:
+        return message
+    language = language_of(request)
+    if status is None or language.knows(message) or language.locale == DEFAULT_LOCALE:
+        return language.gettext(message)
+    return language.gettext(_status_message(status))
 
 
 def http_message(status: int, detail: object) -> str:
@@ -116,13 +126,13 @@ def http_message(status: int, detail: object) -> str:
     except ValueError:
         phrase = None
     if text == phrase or not text:
-        return _HTTP_MESSAGES.get(status, INVALID_MESSAGE if 400 <= status < 500 else INTERNAL_MESSAGE)
+        return _status_message(status)
     return text
 
 
 def error_response(status: int, code: str, message: str, detail: object = None, headers=None,
                    request: Request | None = None):
-    body: dict = {"code": code, "message": translated(request, message)}
+    body: dict = {"code": code, "message": translated(request, message, status)}
     if detail is not None:
         body["detail"] = detail
     return JSONResponse({"error": body}, status_code=status, headers=headers)

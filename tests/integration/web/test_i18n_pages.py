@@ -231,3 +231,15 @@ def test_a_specific_english_message_gives_way_to_the_classs_own_in_chinese(clien
     chinese = client.get("/api/v1/test-rejected", headers=ZH).json()["error"]
     assert english["message"] == "The signature counter did not increase."  # as written, for English readers
     assert chinese == {**english, "message": "无法验证此次通行密钥登录。"}
+
+
+def test_a_routes_own_http_detail_gives_way_to_the_statuss_message_in_chinese(client):
+    from fastapi import HTTPException
+
+    def missing():
+        raise HTTPException(404, "No such thing here")
+
+    client.app.add_api_route("/api/v1/test-missing", missing)
+    assert client.get("/api/v1/test-missing").json()["error"]["message"] == "No such thing here"
+    assert client.get("/api/v1/test-missing", headers=ZH).json()["error"] == {"code": "request.not_found",
+                                                                             "message": "未找到。"}
