@@ -79,3 +79,24 @@ messages: $(BIN)/civicid
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
+
+# High availability on one machine (issue 15, deploy/README.md): etcd, two Patroni-managed
+# PostgreSQL 15 nodes (synchronous standby), pgbouncer, two API replicas and haproxy on loopback
+# ports; kills an API replica and the primary under load and checks nothing was lost. About four
+# minutes; not part of `make test`. Root (Debian packages; PostgreSQL runs as the postgres user).
+.PHONY: ha-deps ha-test
+ha-deps:
+	@missing=""; \
+	command -v patroni >/dev/null || missing="$$missing patroni"; \
+	command -v etcd >/dev/null || missing="$$missing etcd-server"; \
+	command -v haproxy >/dev/null || test -x /usr/sbin/haproxy || missing="$$missing haproxy"; \
+	command -v pgbouncer >/dev/null || test -x /usr/sbin/pgbouncer || missing="$$missing pgbouncer"; \
+	test -x /usr/lib/postgresql/15/bin/postgres || missing="$$missing postgresql-15"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing system packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+ha-test: install ha-deps
+	$(BIN)/pip install -q -e '.[test,bench]'
+	PATH="$$PATH:/usr/sbin" $(BIN)/python deploy/ha_test.py
