@@ -78,6 +78,7 @@
     form.hidden = true;
     cameraStep.hidden = false;
     CivicID.say(status, "");
+    focusOn(document.getElementById("camera-heading"));
     try {
       stream = await navigator.mediaDevices.getUserMedia({
         audio: false, video: { width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 30, min: 15 } },
@@ -158,10 +159,18 @@
     if (result.decision === "enrolled" || result.decision === "recovered") {
       passkeyStep.hidden = false;
       CivicID.say(status, result.network_id ? CivicID.t("Your network ID: {id}", { id: result.network_id }) : "");
+      focusOn(document.getElementById("passkey-heading"));
     } else {
       CivicID.say(status, explain(result.reasons) + " " + CivicID.t("Start again to get a new challenge."), true);
       form.hidden = false;
+      focusOn(status);
     }
+  }
+
+  // After each step focus moves to what changed (the new step's heading, or the message saying
+  // what went wrong), so keyboard and screen-reader users continue from there.
+  function focusOn(element) {
+    if (element && document.activeElement !== element) element.focus();
   }
 
   function fail(error) {
@@ -170,6 +179,7 @@
     passkeyStep.hidden = true;
     form.hidden = false;
     CivicID.say(status, plainWords(error), true);
+    focusOn(status);
     const link = LINKS[error && error.code];
     if (link) {
       const anchor = document.createElement("a");
