@@ -17,13 +17,10 @@ from __future__ import annotations
 from civicid.web.i18n.catalogues import Catalogue, Catalogues
 from civicid.web.i18n.negotiation import CHINESE, COOKIE_NAME, DEFAULT, ENGLISH, SUPPORTED, negotiate
 from civicid.web.i18n.request import LanguageDep, RequestLanguage, language_of, locale_of
+from civicid.web.i18n.words import N_
 
 __all__ = ["CHINESE", "COOKIE_NAME", "Catalogue", "Catalogues", "DEFAULT", "ENGLISH", "LanguageDep",
            "RequestLanguage", "SUPPORTED", "N_", "install", "language_of", "locale_of", "negotiate"]
-
-
-def N_(message: str) -> str:  # noqa: N802 - gettext's name for "mark for extraction, translate later"
-    return message
 
 
 def install(app, templates) -> Catalogues:

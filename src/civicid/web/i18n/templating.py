@@ -18,7 +18,9 @@ from starlette.requests import Request
 
 from civicid.web.i18n.negotiation import BABEL_NAMES, DEFAULT
 from civicid.web.i18n.request import RequestLanguage, language_of
+from civicid.oidc.claims import LABELS
 from civicid.web.i18n.words import amr_words, claim_words
+
 
 def _language(context: Context) -> RequestLanguage | None:
     value = context.get("i18n")
@@ -96,8 +98,6 @@ def amr_filter(context: Context, amr) -> str:
 @pass_context
 def claims_filter(context: Context, claims) -> str:
     """``{{ release.claims | claim_words }}``: the claims, by their consent-page labels, in the page's language."""
-    from civicid.oidc.claims import LABELS
-
     return claim_words(claims or (), LABELS, _gettext_of(context))
 
 

@@ -9,7 +9,7 @@ from typing import Callable, Iterable, Mapping
 Gettext = Callable[[str], str]
 
 
-def N_(message: str) -> str:  # noqa: N802 - marked for extraction, translated where shown
+def N_(message: str) -> str:  # noqa: N802 - gettext's name for "mark for extraction, translate where shown"
     return message
 
 
