@@ -386,7 +386,7 @@ def signins(targets: list[SignInTarget], *, total: int, concurrency: int, max_se
         target.server.start()
     try:
         for target in targets:
-            asyncio.run(_signins(target, total=min(100, total), concurrency=concurrency, max_seconds=max_seconds))
+            asyncio.run(_signins(target, total=min(100, total // 2), concurrency=concurrency, max_seconds=max_seconds))
         for _ in range(rounds):
             for target in targets:
                 from bench.oidc_bench import process_cpu_s

@@ -41,8 +41,8 @@ def result(tmp_path_factory) -> dict:
         pytest.skip(f"PostgreSQL is not reachable: {exc}")
     home, out = tmp_path_factory.mktemp("scale_home"), tmp_path_factory.mktemp("scale_out")
     _bench("--fresh", "--phase", "load", "--citizens", str(CITIZENS // 2), url=url, home=home, out=out)
-    _bench("--citizens", str(CITIZENS), "--name", "scale_ci", "--lookups", "1000", "--enrolments", "3",
-           "--verifications", "3", "--signins", "40", "--signin-citizens", "8", "--max-seconds", "20",
+    _bench("--citizens", str(CITIZENS), "--name", "scale_ci", "--lookups", "1000", "--enrolments", "2",
+           "--verifications", "2", "--signins", "40", "--signin-citizens", "8", "--max-seconds", "15",
            url=url, home=home, out=out)
     assert (out / "scale_ci.png").stat().st_size > 0
     return json.loads((out / "scale_ci.json").read_text())
@@ -69,7 +69,7 @@ def test_the_indexes_are_the_migrations_own(result):
 
 def test_sizes_and_lookups(result):
     assert 0 < result["bytes_per_citizen"] < 4096
-    assert result["bytes_per_citizen_without_passkeys"] < result["bytes_per_citizen"]
+    assert 0 < result["size"]["bytes_per_citizen_without_passkeys"] < result["bytes_per_citizen"]
     lookup = result["lookup"]
     assert lookup["found"] == lookup["count"] == 1000
     assert lookup["decrypt_checked"] > 0 and lookup["decrypted_and_equal"] == lookup["decrypt_checked"]
