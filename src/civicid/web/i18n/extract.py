@@ -114,7 +114,8 @@ def error_texts() -> Iterator[tuple[str, str, int | None]]:
 
 def build_template() -> Catalog:
     all_modules()
-    template = Catalog(project=PROJECT, domain=DOMAIN, charset="utf-8", fuzzy=False)
+    template = Catalog(project=PROJECT, version=civicid.__version__, copyright_holder=PROJECT, domain=DOMAIN,
+                       charset="utf-8", fuzzy=False)
 
     def add(message, location: tuple[str, int | None], comments=(), context=None):
         template.add(message, None, [location], auto_comments=comments, context=context)
@@ -146,8 +147,10 @@ def update(directory: Path = LOCALES_DIR) -> Catalog:
         if path.exists():
             catalog = read_catalog(path, BABEL_NAMES[locale])
         else:
-            catalog = Catalog(locale=BABEL_NAMES[locale], project=PROJECT, domain=DOMAIN, fuzzy=False)
+            catalog = Catalog(locale=BABEL_NAMES[locale], project=PROJECT, copyright_holder=PROJECT, domain=DOMAIN,
+                              fuzzy=False, last_translator=PROJECT, language_team=PROJECT)
         catalog.update(template, update_header_comment=False)
+        catalog.version = template.version
         write(catalog, path)
     return template
 
