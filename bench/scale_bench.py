@@ -173,7 +173,8 @@ def main() -> None:
     result: dict = {"machine": machine(), "config": {
         "citizens": args.citizens, "database": database, "batch_size": args.batch_size, "workers": args.workers,
         "seed": SEED, "lookups": args.lookups, "enrolments": args.enrolments,
-        "verifications": args.verifications, "signins": args.signins, "concurrency": args.concurrency}}
+        "verifications": args.verifications, "signins": args.signins, "concurrency": args.concurrency,
+        "signin_citizens": args.signin_citizens, "max_seconds": args.max_seconds}}
     started = time.perf_counter()
     if args.phase == "measure":
         from bench.scale.measure import loaded_citizens

@@ -201,6 +201,10 @@ def _rebuild_secondary(conn: psycopg.Connection, say: Callable[[str], None]) -> 
     conn.execute("SET max_parallel_maintenance_workers = 1")  # with the leader: the two cores
     for group in ("keys", "indexes", "foreign"):
         for name, _, statement in ddl[group]:
+            exists = conn.execute("SELECT 1 FROM pg_constraint WHERE conname = %(n)s UNION ALL "
+                                  "SELECT 1 FROM pg_class WHERE relname = %(n)s", {"n": name}).fetchone()
+            if exists:  # built by a run killed before it finished the rebuild
+                continue
             say(f"building {name}")
             started = time.perf_counter()
             with conn.transaction():
@@ -297,9 +301,8 @@ def load(url: str, home: Path, *, citizens: int, batch_size: int, seed: int, wor
         index_s = _rebuild_secondary(conn, say)
         if index_s:
             _set_meta(conn, "index_build_s", json.dumps(index_s))
-            conn.execute("VACUUM (ANALYZE) citizens")
-            conn.execute("VACUUM (ANALYZE) data_keys")
-            conn.execute("VACUUM (ANALYZE) passkeys")
+            for table in TABLES:  # the planner's statistics; autovacuum does the rest in its time
+                conn.execute(f"ANALYZE {table}")
         else:
             index_s = json.loads(_meta(conn, "index_build_s") or "{}")
         load_s, build_s, copy_s = conn.execute(
