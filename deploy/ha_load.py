@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
+import random
 import sys
 import time
 from dataclasses import dataclass
@@ -77,7 +78,7 @@ def seed(env: dict[str, str], *, citizens: int, enrolees: int, photo: bytes) -> 
             else:
                 os.environ[k] = v
     runtime = build_runtime(settings)
-    rng = __import__("random").Random(20261130)
+    rng = random.Random(20261130)
     today = runtime.clock.now().date()
     redirect_uri = f"{settings.public_url}/ha/callback"
     members, numbers, seen = [], [], set()
@@ -177,7 +178,7 @@ class Load:
             flow.browser = self.client
             original_consent = flow._consent
 
-            async def consent(browser, html, *, member=None):
+            async def consent(browser, html):
                 reply = await original_consent(browser, html)
                 if reply.status_code in (302, 303) and "code=" in reply.headers.get("location", ""):
                     load.consents.add(flow.current.citizen_id)
