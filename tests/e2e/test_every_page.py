@@ -68,7 +68,8 @@ class Tour:
 
     def context(self, session_token: str | None = None):
         # bypass_csp: axe is injected as an inline script, which the pages' CSP refuses
-        context = self.browser.new_context(base_url=self.server.url, viewport=DESKTOP, bypass_csp=True)
+        context = self.browser.new_context(base_url=self.server.url, viewport=DESKTOP, bypass_csp=True,
+                                           locale=self.lang)
         context.set_default_timeout(15_000)
         with_language(context, self.server.url, self.lang)
         if session_token:

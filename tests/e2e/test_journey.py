@@ -117,7 +117,7 @@ def test_the_whole_journey(browser, live_server, lang):
     person = PEOPLE[lang]
     add_registry_person(live_server, id_number=person.id_number, name=person.name, birth_date=person.born,
                         sex=person.sex)
-    context = browser.new_context(base_url=live_server.url, accept_downloads=True)
+    context = browser.new_context(base_url=live_server.url, accept_downloads=True, locale=lang)
     context.set_default_timeout(20_000)
     with_language(context, live_server.url, lang)
     page = context.new_page()
