@@ -30,6 +30,19 @@ def at_path(path: str):
     return lambda url: urlsplit(url).path == path
 
 
+def reload_until(page, path: str, selector: str, *, tries: int = 40):
+    """Open ``path`` until ``selector`` is on it (the transparency log sequences entries in the
+    background: an entry gets its place, and its proof, a moment after the event); its first match."""
+    for _ in range(tries):
+        page.goto(path)
+        if page.locator(selector).count():
+            break
+        page.wait_for_timeout(250)
+    found = page.locator(selector).first
+    assert found.count(), f"{path} did not show {selector} after {tries} loads"
+    return found
+
+
 def save_screenshot(page, lang: str, name: str) -> Path:
     """e2e-artifacts/<lang>/<name>-<width>.png, the whole page."""
     width = page.viewport_size["width"]

@@ -20,10 +20,10 @@ import pytest
 
 from tests.conftest import require_data
 from tests.e2e.axe import Violation, axe_script, axe_violations
-from tests.e2e.conftest import add_registry_person, id_number_for, start_camera
+from tests.e2e.conftest import add_registry_person, id_number_for, start_camera, virtual_authenticator
 from tests.e2e.enrol_http import CLIP, enrol_over_http
 from tests.e2e.page_checks import (DESKTOP, LANGUAGES, PHONE, Overflow, english_words, horizontal_overflow,
-                                   save_screenshot, visible_texts, with_language)
+                                   reload_until, save_screenshot, visible_texts, with_language)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
@@ -133,6 +133,7 @@ class Tour:
 
         signed_in = self.context(session_token)
         page = signed_in.new_page()
+        virtual_authenticator(signed_in, page)
         try:
             def consent():
                 page.goto("/demo-rp/")
@@ -146,7 +147,15 @@ class Tour:
                 page.wait_for_selector("#received")
 
             self.visit("forum-signed-in", page, forum_signed_in)
-            self.visit("account", page, lambda: page.goto("/account"))
+            def account():  # with a passkey (its name and remove forms) and an entry's proof checked
+                page.goto("/account")
+                page.click("#add-passkey")
+                page.wait_for_selector("ul#passkeys li")
+                entry = reload_until(page, "/account", "#history li[data-leaf-index] .check-proof:not([hidden])")
+                entry.click()
+                page.locator("#history .proof-result[data-outcome]").first.wait_for()
+
+            self.visit("account", page, account)
 
             def account_notice():
                 page.goto("/account")

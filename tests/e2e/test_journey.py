@@ -27,8 +27,8 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import add_registry_person, id_number_for, start_camera, virtual_authenticator
-from tests.e2e.page_checks import (LANGUAGES, at_path, english_words, save_screenshot, visible_texts,
-                                   with_language)
+from tests.e2e.page_checks import (LANGUAGES, at_path, english_words, reload_until, save_screenshot,
+                                   visible_texts, with_language)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
@@ -161,15 +161,9 @@ def test_the_whole_journey(browser, live_server, lang):
         assert sub and network_id not in page.content()
 
         # 3. the dashboard shows the service and the release; "Check proof" passes in the browser
-        released = "#history li[data-tag='rp:citizen:claims_released'][data-leaf-index]"
-        for _ in range(40):  # the log sequences in the background (CIVICID_LOG_MERGE_DELAY_MS)
-            page.goto("/account")
-            if page.locator(released).count():
-                break
-            page.wait_for_timeout(250)
+        entry = reload_until(page, "/account", "#history li[data-tag='rp:citizen:claims_released'][data-leaf-index]")
         service = page.locator("#services li.service", has_text=FORUM)
         assert service.count() == 1 and sub in service.inner_text()
-        entry = page.locator(released).first
         entry.locator(".check-proof").click()
         result = entry.locator(".proof-result[data-outcome]")
         result.wait_for()
