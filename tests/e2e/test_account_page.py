@@ -1,10 +1,14 @@
-"""/account in a real browser with JavaScript off (issue 13): a citizen of their own (enrolled for
+"""/account in a real browser (issue 13). With JavaScript off, a citizen of their own (enrolled for
 this test, because it ends by deleting them) sees what is held, changes the network ID, downloads
-their data and deletes their CivicID, all through plain forms."""
+their data and deletes their CivicID, all through plain forms. With JavaScript on, at a phone's
+width, "Check proof" verifies an entry's inclusion proof and the signed tree head in the page
+(static/citizen/proof.js, WebCrypto) and names the head it checked against."""
 
 from __future__ import annotations
 
 import json
+import re
+import time
 from datetime import date
 
 import pytest
@@ -54,6 +58,7 @@ def test_account_page_without_javascript(browser, live_server, own_citizen, tmp_
 
         page.click("#rotate-network-id")
         page.wait_for_url("**/account?done=rotated")
+        assert page.evaluate("document.activeElement.id") == "notice"  # the outcome is read out first
         new_network_id = page.inner_text("#network-id")
         assert new_network_id != own_citizen["network_id"]
         history = page.inner_text("#history")
@@ -73,5 +78,37 @@ def test_account_page_without_javascript(browser, live_server, own_citizen, tmp_
         shot(page, tmp_path, "account_deleted")
         page.goto("/account")
         assert "/signin?next=%2Faccount" in page.url
+    finally:
+        context.close()
+
+
+def test_check_proof_in_the_browser_at_phone_width(browser, live_server, citizen, tmp_path):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 390, "height": 844})
+    context.add_cookies([{"name": "civicid_session", "value": citizen.session_token, "url": live_server.url}])
+    page = context.new_page()
+    try:
+        page.goto("/account")
+        for _ in range(20):  # the enrolment's events are sequenced within the merge delay
+            if page.locator("#history .check-proof:visible").count():
+                break
+            time.sleep(0.25)
+            page.reload()
+        # nothing is wider than the phone: long codes wrap (the network ID used to overflow the card)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        card = page.locator("#account").bounding_box()
+        code = page.locator("#network-id").bounding_box()
+        assert code["x"] + code["width"] <= card["x"] + card["width"]
+
+        head_before = page.request.get("/api/v1/transparency/sth").json()["tree_size"]
+        entry = page.locator("#history li[data-leaf-index]").first
+        entry.locator(".check-proof").click()
+        result = entry.locator(".proof-result")
+        result.locator("xpath=self::*[@data-outcome]").wait_for()
+        text = result.inner_text()
+        assert result.get_attribute("data-outcome") == "ok", text
+        size = int(re.search(r"signed tree head of (\d+) entries", text).group(1))
+        assert size >= head_before and size > int(entry.get_attribute("data-leaf-index"))
+        assert "signed at" in text and "log key" in text
+        shot(page, tmp_path, "account_proof_checked")
     finally:
         context.close()

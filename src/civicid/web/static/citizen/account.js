@@ -61,7 +61,7 @@
       });
       if (outcome.ok) {
         const signedAt = new Date(outcome.timestamp).toISOString().replace(".000Z", "Z");
-        CivicID.say(result, t("Proof checked in your browser: this entry is entry {index} of the public log, checked against the signed tree head of {size} entries (root {root}, signed at {when}); the head's signature was checked with log key {key}.", {
+        CivicID.say(result, t("Proof checked in your browser: this entry is at position {index} of the public log, checked against the signed tree head of {size} entries (root {root}, signed at {when}); the head's signature was checked with log key {key}.", {
           index: item.dataset.leafIndex, size: outcome.treeSize, root: shortHex(outcome.rootHex), when: signedAt,
           key: shortHex(outcome.keyHex),
         }));
