@@ -3,13 +3,18 @@
 - :mod:`.negotiation`: the request's locale (cookie ``civicid_lang``, else Accept-Language, else English);
 - :mod:`.catalogues`: the gettext catalogues, read from ``civicid/web/locales/*/LC_MESSAGES/messages.po``;
 - :mod:`.request`: ``language_of(request)`` / ``LanguageDep``, the request's language and translations;
-- :mod:`.templating`: ``_``, ``ngettext`` and the ``when`` date filter in templates;
+- :mod:`.templating`: ``_``, ``ngettext`` and the filters ``when`` (a date), ``amr_words`` (how one
+  signed in) and ``claim_words`` (what a service received) in templates;
+- :mod:`.words`: those codes in words, ``N_``;
 - :mod:`.switch`: ``GET /lang?to=…&next=…``, the switch every page shows;
 - :mod:`.extract`: ``make messages`` (extract, then update the catalogues).
 
 In templates: ``{{ _("Text") }}``, ``{{ _("Hello %(name)s", name=n) }}``, ``{% trans %}…{% endtrans %}``,
 ``{{ moment | when }}``. In scripts: ``CivicID.t("Text")``, ``CivicID.t("About {n} s", {n: 3})``.
-In Python: ``language_of(request).gettext("Text")``; texts kept in tables are marked ``N_("Text")``.
+In Python: ``language_of(request).gettext("Text")``; texts kept in tables are marked ``N_("Text")``,
+or listed in ``extract.TABLES``; every error class's ``default_message`` is collected by itself.
+Then ``make messages``, translate the new entries of ``locales/zh_CN/LC_MESSAGES/messages.po``;
+tests/unit/web/test_i18n_catalogue.py fails while one is missing or fuzzy.
 """
 
 from __future__ import annotations
