@@ -11,6 +11,7 @@ PostgreSQL only: SQLite is one node's embedded store.
 from __future__ import annotations
 
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -162,3 +163,29 @@ def test_two_replicas_sequencing_at_once_append_one_gap_free_tree(replicas):
         result = verify_stored_log(session, a.runtime.keys, a.clock)
     assert indexes == list(range(total)) and pending == 0 and refs == total
     assert result.ok, result
+
+
+def test_replicas_starting_together_migrate_one_at_a_time():
+    """`civicid serve` migrates at start; on an empty database, replicas whose processes start at
+    the same moment take turns (an advisory lock) instead of racing to create the same tables.
+    (Processes, not threads: Alembic's context is one per process.)"""
+    import subprocess
+    import sys
+
+    url = fresh_postgres_database("ha_migrate")
+    code = ("import sys, time; from civicid.db import make_engine; from civicid.migrate import upgrade; "
+            "engine = make_engine(sys.argv[1]); engine.connect().close(); "
+            "time.sleep(max(0.0, float(sys.argv[2]) - time.time())); upgrade(engine)")
+    at = f"{time.time() + 4:.3f}"  # every process connected and waiting for the same instant
+    runs = [subprocess.Popen([sys.executable, "-c", code, url, at], stderr=subprocess.PIPE, text=True)
+            for _ in range(3)]
+    failures = [(run.wait(timeout=300), run.stderr.read()[-600:]) for run in runs]
+    assert [code for code, _ in failures] == [0, 0, 0], failures
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM alembic_version")).scalar_one() == 1
+            assert conn.execute(sa.text(
+                "SELECT count(*) FROM pg_tables WHERE tablename = 'audit_cosigned'")).scalar_one() == 1
+    finally:
+        engine.dispose()
