@@ -56,11 +56,12 @@ def _tampered(reason: str, **detail: object) -> LogTampered:
 def read_history(session: Session, tree: TransparencyLog, citizen_id: str, *,
                  head_valid: Callable[[SignedTreeHead], bool], mac_key: bytes,
                  before: int | None = None, tags: Collection[str] | None = None,
-                 limit: int = MAX_HISTORY) -> History:
+                 limit: int = MAX_HISTORY, head: SignedTreeHead | None = None) -> History:
     """The newest ``limit`` entries about the citizen (at most :data:`MAX_HISTORY`) below leaf
     index ``before`` whose tag is one of ``tags`` (all when None), oldest first, each checked;
-    the waiting outbox events (of those tags) only on the first page (``before`` None)."""
-    head = tree.signed_tree_head()
+    the waiting outbox events (of those tags) only on the first page (``before`` None).
+    ``head`` (checked too) pins the tree the proofs lead to, so later pages match the first."""
+    head = tree.signed_tree_head() if head is None else head
     if not head_valid(head):
         raise _tampered("the latest tree head does not verify", tree_size=head.tree_size)
     limit = max(1, min(limit, MAX_HISTORY))

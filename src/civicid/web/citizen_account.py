@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from civicid.audit.events import EventTag, LogEvent
 from civicid.audit.history import MAX_HISTORY, History, read_history
 from civicid.audit.outbox import PENDING_MAC_PURPOSE
+from civicid.audit.sth import SignedTreeHead
 from civicid.audit.service import open_log
 from civicid.audit.signing import load_chain
 from civicid.errors import CivicIDError
@@ -95,7 +96,7 @@ class InvalidHistoryPage(CivicIDError):
 
 
 def history_of(runtime: Runtime, session: Session, citizen_id: str, *, before: int | None = None,
-               kind: str | None = None, limit: int = MAX_HISTORY) -> History:
+               kind: str | None = None, limit: int = MAX_HISTORY, head: SignedTreeHead | None = None) -> History:
     """The citizen's history, each entry checked against the signed tree head first
     (:func:`civicid.audit.history.read_history`): the newest ``limit`` entries below leaf index
     ``before`` of ``kind`` (all kinds when None), oldest first."""
@@ -106,7 +107,22 @@ def history_of(runtime: Runtime, session: Session, citizen_id: str, *, before: i
     chain = load_chain(session, runtime.keys)
     return read_history(session, open_log(session, runtime.keys, runtime.clock, chain=chain), citizen_id,
                         head_valid=chain.verifies, mac_key=runtime.keys.hmac_key(PENDING_MAC_PURPOSE),
-                        before=before, tags=KINDS[kind] if kind else None, limit=limit)
+                        before=before, tags=KINDS[kind] if kind else None, limit=limit, head=head)
+
+
+#: the download holds at most this many entries (each with its proof); past it, ``next_before``
+EXPORT_MAX_ENTRIES = 50 * MAX_HISTORY
+
+
+def whole_history(runtime: Runtime, session: Session, citizen_id: str) -> History:
+    """Every entry (up to :data:`EXPORT_MAX_ENTRIES`), page after page against the first page's
+    signed tree head, so every proof in the download leads to the one head it carries."""
+    first = found = history_of(runtime, session, citizen_id)
+    items = list(found.items)
+    while found.has_older and found.items and len(items) < EXPORT_MAX_ENTRIES:
+        found = history_of(runtime, session, citizen_id, before=found.items[0].index, head=first.head)
+        items[:0] = found.items
+    return History(first.head, tuple(items), first.pending, found.has_older)
 
 
 def all_events(history: History) -> list[LogEvent]:

@@ -288,3 +288,24 @@ def test_new_routes_are_in_the_openapi_document(client):
     assert "delete" in paths["/api/v1/me/sessions/{session_id}"] and "delete" in paths["/api/v1/me/sessions"]
     params = {p["name"] for p in paths["/api/v1/me/history"]["get"]["parameters"]}
     assert params >= {"before", "kind", "limit"}
+
+
+def test_the_download_has_every_page_against_one_head(client, runtime, citizen, signed_in, clock, monkeypatch):
+    import base64
+    import hashlib
+
+    import civicid.audit.history as history_module
+    from civicid.audit.proofs import verify_inclusion
+
+    make_history(runtime, citizen, clock)  # 9 entries (and the page views of this test)
+    monkeypatch.setattr(history_module, "MAX_HISTORY", 4)  # pages of four
+    body = client.get("/api/v1/me/export").json()["history"]
+    events = body["events"]
+    assert len(events) >= 9 and body["next_before"] is None
+    assert [e["leaf_index"] for e in events] == sorted({e["leaf_index"] for e in events})
+    root, size = base64.b64decode(body["sth"]["sha256_root_hash"]), body["sth"]["tree_size"]
+    for event in events:
+        digest = hashlib.sha256(b"\x00" + base64.b64decode(event["leaf"])).digest()
+        assert event["tree_size"] == size
+        assert verify_inclusion(digest, event["leaf_index"], size, [base64.b64decode(p) for p in event["inclusion_path"]],
+                                root)

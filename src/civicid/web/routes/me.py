@@ -33,6 +33,7 @@ from civicid.web.citizen_account import (
     history_json,
     history_of,
     services_of,
+    whole_history,
 )
 from civicid.web.citizen_session import clear_session_cookie, session_token_of, signed_in_citizen_or_bearer
 from civicid.web.deps import RuntimeDep, SessionDep
@@ -183,7 +184,7 @@ def export_document(runtime, session, me: SignedIn, token: str | None) -> dict:
     data = AccountService(runtime, session).held(
         me.citizen_id, current_token=token, tag=EventTag.CITIZEN_SELF_EXPORT,
         purpose="download of all data held and the access history")
-    history = history_of(runtime, session, me.citizen_id)
+    history = whole_history(runtime, session, me.citizen_id)
     return {
         "format": "civicid-export/1",
         "exported_at": runtime.clock.now().isoformat(),
