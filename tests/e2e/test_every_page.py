@@ -29,7 +29,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
 #: in the order the tour opens them
 PAGES = ("home", "enrol", "enrol-camera", "enrol-refused", "recover", "signin", "not-found", "oidc-error",
-         "logout", "forum", "demo-try", "consent", "forum-signed-in", "account", "account-notice", "deleted")
+         "logout", "forum", "demo-try", "consent", "forum-denied", "forum-signed-in", "account", "account-notice",
+         "logout-confirm", "deleted")
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +143,14 @@ class Tour:
 
             self.visit("consent", page, consent)
 
+            def forum_denied():  # the forum says why, in words
+                page.click("#consent-deny")
+                page.wait_for_selector("#error")
+
+            self.visit("forum-denied", page, forum_denied)
+
             def forum_signed_in():
+                consent()
                 page.click("#consent-allow")
                 page.wait_for_selector("#received")
 
@@ -163,6 +171,12 @@ class Tour:
                 page.wait_for_selector("#notice")
 
             self.visit("account-notice", page, account_notice)
+
+            def logout_confirm():  # a sign-out asked for without this session's ID token: confirmed here
+                page.goto("/oauth2/logout")
+                page.wait_for_selector("#logout-confirm")
+
+            self.visit("logout-confirm", page, logout_confirm)
 
             def deleted():
                 page.goto("/account")
