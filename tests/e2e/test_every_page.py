@@ -98,6 +98,8 @@ class Tour:
         except Exception as exc:  # recorded for this page's tests; the tour goes on
             shown = page.evaluate("() => document.body && document.body.innerText") or ""
             seen.error = f"{type(exc).__name__}: {exc}\n  at {page.url}, showing: {shown[:600]!r}"
+            if shown.startswith('{"error"'):
+                seen.error += f"\n  the server's log ends:\n{self.server.log_text()[-2500:]}"
         finally:
             page.set_viewport_size(DESKTOP)
 
