@@ -25,8 +25,7 @@ ID_NUMBER = BASE + check_character(BASE)
 NAME = "Chen Jing"
 
 
-@pytest.fixture
-def own_citizen(live_server):
+def enrol_own(live_server, id_number: str, name: str, birth_date: date) -> dict:
     from civicid.registry.demo import DemoRegistry
     from civicid.registry.interfaces import RegistryRecord
     from civicid.runtime import build_runtime
@@ -35,11 +34,16 @@ def own_citizen(live_server):
     runtime = build_runtime(live_server.settings())
     with runtime.transaction() as session:
         DemoRegistry(session, runtime.vault(session), runtime.clock).add(RegistryRecord(
-            id_number=ID_NUMBER, name=NAME, birth_date=date(1985, 6, 15), sex="F", photo=registry_photo(clip)))
+            id_number=id_number, name=name, birth_date=birth_date, sex="F", photo=registry_photo(clip)))
     runtime.engine.dispose()
-    answer = enrol_over_http(live_server.url, clip, id_number=ID_NUMBER, name=NAME)
+    answer = enrol_over_http(live_server.url, clip, id_number=id_number, name=name)
     assert answer["decision"] == "enrolled", answer
     return answer
+
+
+@pytest.fixture
+def own_citizen(live_server):
+    return enrol_own(live_server, ID_NUMBER, NAME, date(1985, 6, 15))
 
 
 def test_account_page_without_javascript(browser, live_server, own_citizen, tmp_path):
@@ -82,9 +86,14 @@ def test_account_page_without_javascript(browser, live_server, own_citizen, tmp_
         context.close()
 
 
-def test_check_proof_in_the_browser_at_phone_width(browser, live_server, citizen, tmp_path):
+PROOF_BASE = "11010519870212234"
+
+
+def test_check_proof_in_the_browser_at_phone_width(browser, live_server, tmp_path):
+    # a citizen of its own: the shared one's session is signed out by the passkey tests
+    own = enrol_own(live_server, PROOF_BASE + check_character(PROOF_BASE), "Zhao Min", date(1987, 2, 12))
     context = browser.new_context(base_url=live_server.url, viewport={"width": 390, "height": 844})
-    context.add_cookies([{"name": "civicid_session", "value": citizen.session_token, "url": live_server.url}])
+    context.add_cookies([{"name": "civicid_session", "value": own["session_token"], "url": live_server.url}])
     page = context.new_page()
     try:
         page.goto("/account")
