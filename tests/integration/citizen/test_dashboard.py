@@ -307,5 +307,5 @@ def test_the_download_has_every_page_against_one_head(client, runtime, citizen, 
     for event in events:
         digest = hashlib.sha256(b"\x00" + base64.b64decode(event["leaf"])).digest()
         assert event["tree_size"] == size
-        assert verify_inclusion(digest, event["leaf_index"], size, [base64.b64decode(p) for p in event["inclusion_path"]],
-                                root)
+        path = [base64.b64decode(p) for p in event["inclusion_path"]]
+        assert verify_inclusion(digest, event["leaf_index"], size, path, root)
