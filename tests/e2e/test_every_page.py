@@ -53,7 +53,8 @@ PEOPLE = {
 
 @dataclass
 class Seen:
-    """What one page showed: at 1280 px, axe's findings and the visible text; at 390 px, the overflow."""
+    """What one page showed: axe's findings at 1280 and 390 px, the visible text at 1280 px and
+    the overflow at 390 px."""
     violations: list[Violation] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
     overflow: Overflow | None = None
@@ -94,6 +95,7 @@ class Tour:
             seen.shots.append(save_screenshot(page, self.lang, name))
             page.set_viewport_size(PHONE)
             seen.overflow = horizontal_overflow(page)
+            seen.violations += [v for v in axe_violations(page) if v not in seen.violations]  # the phone layout's own
             seen.shots.append(save_screenshot(page, self.lang, name))
         except Exception as exc:  # recorded for this page's tests; the tour goes on
             shown = page.evaluate("() => document.body && document.body.innerText") or ""
