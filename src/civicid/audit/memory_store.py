@@ -103,6 +103,10 @@ class MemoryLogStore:
     def get_nodes(self, keys: Collection[NodeKey]) -> Mapping[NodeKey, bytes]:
         return self.nodes.get_many(keys)
 
+    def get_node_range(self, level: int, start: int, stop: int) -> Mapping[int, bytes]:
+        return {index: digest for index in range(max(start, 0), stop)
+                if (digest := self.nodes.get(level, index)) is not None}
+
     def append(self, entries: Sequence[StoredEntry], nodes: Mapping[NodeKey, bytes]) -> None:
         if [entry.index for entry in entries] != list(range(len(self._data), len(self._data) + len(entries))):
             raise AppendConflict(f"Entries {[e.index for e in entries]} cannot follow {len(self._data)} entries.")

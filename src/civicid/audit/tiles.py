@@ -125,12 +125,18 @@ def read_tile(store: NodeReader, ref: TileRef, *, tree_size: int) -> bytes:
     if ref.level is None:
         raise ValueError("an entry bundle is read with read_entry_bundle")
     _require(ref, tree_size)
-    keys = [(ref.hash_level, ref.first + i) for i in range(ref.width)]
-    found = store.get_nodes(keys)
+    node_range = getattr(store, "get_node_range", None)  # the stores' one range read, when they have it
+    if node_range is not None:
+        found = node_range(ref.hash_level, ref.first, ref.first + ref.width)
+        indexes = range(ref.first, ref.first + ref.width)
+    else:
+        found = store.get_nodes([(ref.hash_level, ref.first + i) for i in range(ref.width)])
+        indexes = [(ref.hash_level, ref.first + i) for i in range(ref.width)]
     try:
-        return b"".join(found[key] for key in keys)
+        return b"".join(found[index] for index in indexes)
     except KeyError as missing:
-        raise CorruptStore(f"Node {missing.args[0]} is missing from the store.") from None
+        key = missing.args[0] if node_range is None else (ref.hash_level, missing.args[0])
+        raise CorruptStore(f"Node {key} is missing from the store.") from None
 
 
 def read_entry_bundle(store: LogStore, ref: TileRef, *, tree_size: int) -> bytes:

@@ -205,3 +205,32 @@ def test_each_single_event_run_is_stored_with_only_real_nodes(db_session, keys, 
     assert db_session.scalar(sa.text("SELECT count(*) FROM audit_nodes WHERE hash IS NULL")) == 0
     assert db_session.scalar(sa.text("SELECT count(*) FROM audit_entries")) == events
     assert _verify(db_session, keys).ok
+
+
+def test_a_tile_is_one_range_read_and_equals_the_nodes_read_one_by_one(db_session):
+    """read_tile takes a tile's hashes in one range scan (get_node_range), as a list of keys would
+    give them; a missing node is CorruptStore either way."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from civicid.audit.errors import CorruptStore
+    from civicid.audit.sql_store import SqlLogStore
+    from civicid.audit.tiles import TileRef, read_tile
+    from civicid.audit.tree import TransparencyLog
+
+    at = datetime(2026, 11, 30, tzinfo=timezone.utc)
+
+    class KeysOnly:  # a store without the range read: read_tile falls back to get_nodes
+        def __init__(self, store):
+            self.get_nodes = store.get_nodes
+
+    store = SqlLogStore(db_session)
+    log = TransparencyLog(store, Ed25519PrivateKey.from_private_bytes(bytes(32)), clock_ms=lambda: 1_700_000_000_000)
+    log.append_leaves([LogEvent(EventTag.CITIZEN_SELF_EXPORT, "citizen", f"c{i}", "", at).to_bytes()
+                       for i in range(300)])
+    for ref in (TileRef(0, 0), TileRef(0, 1, 44), TileRef(1, 0, 1)):
+        assert read_tile(store, ref, tree_size=300) == read_tile(KeysOnly(store), ref, tree_size=300)
+    assert len(read_tile(store, TileRef(0, 0), tree_size=300)) == 256 * 32
+    db_session.execute(sa.text("DELETE FROM audit_nodes WHERE level = 0 AND idx = 7"))
+    for reader in (store, KeysOnly(store)):
+        with pytest.raises(CorruptStore, match=r"\(0, 7\)"):
+            read_tile(reader, TileRef(0, 0), tree_size=300)
