@@ -28,9 +28,9 @@ from tests.e2e.page_checks import (DESKTOP, LANGUAGES, PHONE, Overflow, english_
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
 #: in the order the tour opens them
-PAGES = ("home", "enrol", "enrol-camera", "enrol-refused", "recover", "signin", "not-found", "oidc-error",
-         "logout", "forum", "demo-try", "consent", "forum-denied", "forum-signed-in", "account", "account-notice",
-         "logout-confirm", "deleted")
+PAGES = ("home", "enrol", "enrol-camera", "enrol-refused", "recover", "signin", "signin-no-passkey", "not-found",
+         "oidc-error", "logout", "forum", "demo-try", "consent", "forum-denied", "forum-signed-in", "account",
+         "account-notice", "logout-confirm", "deleted")
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +108,7 @@ class Tour:
     def walk(self, citizen: Person, newcomer: Person, session_token: str) -> None:
         anonymous = self.context()
         page = anonymous.new_page()
+        virtual_authenticator(anonymous, page)  # with no passkey on it
         try:
             self.visit("home", page, lambda: page.goto("/"))
             self.visit("enrol", page, lambda: page.goto("/enrol"))
@@ -126,6 +127,13 @@ class Tour:
             self.visit("enrol-refused", page, refused)
             self.visit("recover", page, lambda: page.goto("/recover"))
             self.visit("signin", page, lambda: page.goto("/signin?next=/account"))
+
+            def no_passkey():  # this device's authenticator has no passkey for CivicID: the script says so
+                page.goto("/signin?next=/account")
+                page.click("#signin-button")
+                page.wait_for_selector("#signin-status.error")
+
+            self.visit("signin-no-passkey", page, no_passkey)
             self.visit("not-found", page, lambda: page.goto("/no-such-page"))
             self.visit("oidc-error", page, lambda: page.goto(
                 "/oauth2/authorize?response_type=code&client_id=no-such-client&scope=openid"
