@@ -154,6 +154,32 @@ def lookups(runtime, citizens: int, *, count: int, warm_up: int = 500, check_eve
 SEED = 15  # bench/scale_bench.py's SEED: the population's
 
 
+def sql_lookups(runtime, citizens: int, *, count: int, warm_up: int = 500) -> dict:
+    """The lookup's one statement alone, for comparison: the blind index computed as the vault
+    does, then ``SELECT ... WHERE id_number_index = $1`` prepared on one psycopg connection,
+    autocommit. What remains of ``lookups`` beyond this is the service code (session, ORM,
+    transaction) and waiting for a core."""
+    from civicid.vault.blind_index import blind_index
+    from civicid.vault.store import BLIND_INDEX_PURPOSE
+
+    key = runtime.keys.hmac_key(BLIND_INDEX_PURPOSE)
+    rng = random.Random(SAMPLE_SEED + 3)
+    picks = [rng.randrange(citizens) for _ in range(warm_up + count)]
+    times, found = [], 0
+    with psycopg.connect(libpq_url(runtime.settings.resolved_database_url), autocommit=True) as conn:
+        for n, index in enumerate(picks):
+            number = person(index, seed=SEED).id_number
+            started = time.perf_counter()
+            row = conn.execute("SELECT * FROM citizens WHERE id_number_index = %s", (blind_index(key, number),),
+                               prepare=True).fetchone()
+            elapsed = (time.perf_counter() - started) * 1000
+            if n >= warm_up:
+                times.append(elapsed)
+                found += row is not None
+    return {"path": "blind_index + one prepared SELECT on psycopg 3, autocommit, no ORM", "found": found,
+            **latency(times)}
+
+
 # --- faces ----------------------------------------------------------------------------------------
 
 @dataclass
@@ -446,6 +472,7 @@ def measure(args) -> dict:
         print_step("lookups")
         out["lookup"] = lookups(runtime, citizens, count=args.lookups)
         out["lookup_p50_ms"], out["lookup_p99_ms"] = out["lookup"]["p50_ms"], out["lookup"]["p99_ms"]
+        out["lookup_sql_only"] = sql_lookups(runtime, citizens, count=args.lookups)
         print_step("enrolments")
         warm_replay(runtime, inputs)
         out["enrolment"] = enrolments(runtime, inputs, first_index=citizens + _enrolled_before(url),

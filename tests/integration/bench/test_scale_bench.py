@@ -74,6 +74,7 @@ def test_sizes_and_lookups(result):
     assert lookup["found"] == lookup["count"] == 1000
     assert lookup["decrypt_checked"] > 0 and lookup["decrypted_and_equal"] == lookup["decrypt_checked"]
     assert 0 < result["lookup_p50_ms"] <= result["lookup_p99_ms"]
+    assert result["lookup_sql_only"]["found"] == result["lookup_sql_only"]["count"] == 1000
 
 
 def test_enrolments_verifications_and_signins_succeed(result):
