@@ -5,10 +5,11 @@ Run: .venv/bin/python bench/scale_bench.py [--citizens 10000000] [--database-url
 Writes bench/results/<name>.json and <name>.png (default name: scale_<citizens>; --out for another
 directory).
 
-Load (issue 15): citizens 0..N-1 of a seeded synthetic population (bench/scale/population.py) are
-made by the service's own ``CitizenService.create`` — a data key per citizen from the key provider
-(a LocalKeyProvider in ``--home``), ID number, name and birth date sealed with AES-256-GCM under
-it, the blind index of the ID number — plus one passkey row each, and written with COPY in batches
+Load (issue 15): citizens 0..N-1 of a seeded synthetic population (bench/scale/population.py) get
+the rows ``CitizenService.create`` writes, made by the same vault functions — a data key per
+citizen from the key provider (a LocalKeyProvider in ``--home``), wrapped under its KEK; ID number,
+name and birth date sealed with AES-256-GCM under it; the blind index of the ID number — plus one
+synthetic passkey row each (bench/scale/load.py says what is in it), written with COPY in batches
 of ``--batch-size``, one transaction per batch with a progress row, by ``--workers`` processes
 (bench/scale/load.py). A killed load resumes at the next batch: run the same command again. The
 indexes are dropped during the load and rebuilt after it as the migrations define them (checked).
@@ -19,7 +20,8 @@ Measured at that size, on the same database, through the service's code:
   passkeys over the citizen count (and without the passkeys);
 - lookup by ID number: ``CitizenService.find_by_id_number`` (the blind index) in a unit of work of
   its own (``Runtime.transaction``), for ``--lookups`` random loaded citizens; each must be found,
-  and a sample is decrypted and compared;
+  and a sample is decrypted and compared; the CPU each costs (this process and the database's
+  backends, from /proc); and the same lookup's one statement alone (prepared, no ORM);
 - enrolment commits/s: the whole enrolment (start, frames, decision, citizen committed) through
   ``EnrolmentService`` / ``decide_session`` for new registry persons, with the face engine
   replaced by a replay of the real engine's answers on the same frames (bench/scale/faces.py) —
