@@ -23,7 +23,6 @@ import hashlib
 import hmac
 import json
 import multiprocessing
-import os
 import secrets
 import time
 import uuid
@@ -317,6 +316,3 @@ def load(url: str, home: Path, *, citizens: int, batch_size: int, seed: int, wor
     return LoadReport(citizens, batch_size, workers, citizens - resumed, resumed, load_s, float(build_s),
                       float(copy_s), index_s, citizens / load_s if load_s else 0.0)
 
-
-def cpu_count() -> int:
-    return os.cpu_count() or 1

@@ -449,8 +449,6 @@ def signins(targets: list[SignInTarget], *, total: int, concurrency: int, max_se
 # --- everything ---------------------------------------------------------------------------------
 
 def measure(args) -> dict:
-    from bench.scale.load import load as _  # noqa: F401  (same package: fail early if missing)
-
     url, home = args.database_url, args.home
     citizens = loaded_citizens(url)
     if citizens != args.citizens:
