@@ -19,6 +19,7 @@ import importlib
 import inspect
 import pkgutil
 import sys
+from io import BytesIO
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -131,10 +132,18 @@ def build_template() -> Catalog:
     return template
 
 
+def _undated(text: bytes) -> bytes:
+    return b"\n".join(line for line in text.split(b"\n") if not line.startswith(b'"POT-Creation-Date:'))
+
+
 def write(catalog: Catalog, path: Path) -> None:
+    """Write the catalogue, unless only its creation date would change (no churn for nothing)."""
+    buffer = BytesIO()
+    write_po(buffer, catalog, width=100, sort_output=False, ignore_obsolete=True)
+    if path.exists() and _undated(path.read_bytes()) == _undated(buffer.getvalue()):
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as handle:
-        write_po(handle, catalog, width=100, sort_output=False, ignore_obsolete=True)
+    path.write_bytes(buffer.getvalue())
 
 
 def update(directory: Path = LOCALES_DIR) -> Catalog:
