@@ -347,10 +347,9 @@ def signin_target(label: str, url: str, home: Path, *, citizen_ids: list[str] | 
                   workers: int = 2) -> SignInTarget:
     """A server on ``url``; its members are ``citizen_ids`` (loaded ones) or ``count`` new citizens."""
     from civicid.identity.service import CitizenService
-    from bench.scale.server import ScaleServer
-    from tests.e2e.live_server import free_port
+    from tests.e2e.live_server import LiveServer, free_port
 
-    server = ScaleServer(home=home, port=free_port(), database_url=url, workers=workers)
+    server = LiveServer(home=home, port=free_port(), database_url=url, workers=workers)
     runtime = make_runtime(server.settings())
     try:
         if citizen_ids is None:
@@ -409,7 +408,7 @@ def signins(targets: list[SignInTarget], *, total: int, concurrency: int, max_se
     falls on both alike; a short warm-up per server first."""
     results = {t.label: {"count": 0, "seconds": 0.0, "errors": {}, "times": [], "rounds": []} for t in targets}
     for target in targets:
-        target.server.start()
+        target.server.start(timeout_s=180.0)
     try:
         for target in targets:
             asyncio.run(_signins(target, total=min(100, total // 2), concurrency=concurrency, max_seconds=max_seconds))

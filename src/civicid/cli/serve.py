@@ -5,6 +5,12 @@ import typer
 from civicid.settings import Settings
 
 
+# uvicorn's supervisor kills a worker that has not answered its health ping in 5 s by default; a
+# worker's start (imports, the face models, the app) takes longer than that on a busy 2-core
+# machine, and the workers were then killed and restarted in a loop.
+WORKER_START_S = 120
+
+
 def uvicorn_options(settings: Settings, *, proxy_headers: bool | None) -> dict:
     """Where the client address comes from. uvicorn on its own believes X-Forwarded-For from any
     loopback peer; here it is believed only from the proxies in CIVICID_TRUSTED_PROXIES, and
@@ -49,4 +55,4 @@ def serve(
     # httptools and uvloop: 0.24 ms of CPU per bare request here, against 0.56 ms with h11 and asyncio.
     uvicorn.run("civicid.web.app:app_from_environment", factory=True, host=host, port=port, workers=workers,
                 log_config=logging_config(settings.log_format), log_level="info", access_log=False,
-                http="httptools", loop="uvloop", **options)
+                http="httptools", loop="uvloop", timeout_worker_healthcheck=WORKER_START_S, **options)

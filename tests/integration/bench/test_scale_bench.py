@@ -31,7 +31,10 @@ def _bench(*args: str, url: str, home: Path, out: Path) -> None:
 def result(tmp_path_factory) -> dict:
     require_data("videos")
     base = sa.make_url(os.environ.get("CIVICID_TEST_POSTGRES_URL", POSTGRES_DEFAULT))
-    url = base.set(database="civicid_scale_ci").render_as_string(hide_password=False)
+    # Named after the test database and the xdist worker, as every other test database is: two
+    # runs on one server (two checkouts, a developer beside CI) never drop each other's.
+    name = f"{base.database}_scale_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    url = base.set(database=name).render_as_string(hide_password=False)
     try:
         psycopg.connect(base.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False),
                         connect_timeout=5).close()
