@@ -35,7 +35,11 @@
   // here with WebCrypto (static/citizen/proof.js), from the log's public JSON.
   async function getJSON(url) {
     const response = await fetch(url, { credentials: "omit", headers: { Accept: "application/json" } });
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    if (!response.ok) {
+      // The log's typed error carries a message in the page's language; never a bare status.
+      const body = await response.json().catch(() => null);
+      throw new Error(body?.error?.message || t("The log did not answer."));
+    }
     return response.json();
   }
 
@@ -71,7 +75,9 @@
       }
       result.dataset.outcome = outcome.ok ? "ok" : outcome.reason;
     } catch (error) {
-      CivicID.say(result, t("The proof could not be fetched ({error}). Try again.", { error: error.message }), true);
+      // A network failure's message is the browser's English ("Failed to fetch"): not shown.
+      const why = error instanceof TypeError ? t("The log did not answer.") : error.message;
+      CivicID.say(result, t("The proof could not be fetched ({error}). Try again.", { error: why }), true);
       result.dataset.outcome = "fetch_failed";
     } finally {
       button.disabled = false;
