@@ -16,6 +16,7 @@ cosignatures of the same tree from two witnesses are merged, not lost.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol, Sequence
 
 import sqlalchemy as sa
@@ -111,6 +112,25 @@ def accept_cosigned(session: Session, keys: KeyProvider, store: CosignedStore, n
     result = SignedNote(signed.text, (*kept[:1], *cosigned))
     store.save(result.dumps(), tree_size=checkpoint.tree_size)
     return result
+
+
+@dataclass(frozen=True, slots=True)
+class WitnessedHead:
+    """How many configured witnesses vouch for the kept checkpoint, and its tree size."""
+
+    tree_size: int
+    witnesses: int
+
+
+def witnessed_head(store: CosignedStore, *, witnesses: Sequence[tuple[str, Ed25519PublicKey]]) -> WitnessedHead | None:
+    """The kept checkpoint's witnesses, counted by their valid cosignatures (checked again: the
+    configured witnesses may have changed since it was kept); ``None`` before any was kept."""
+    note = store.load()
+    if note is None:
+        return None
+    signed = parse_note(note)
+    vouching = {name for name, key in witnesses if cosigned_at(signed, name=name, public_key=key) is not None}
+    return WitnessedHead(Checkpoint.from_text(signed.text).tree_size, len(vouching))
 
 
 def latest_cosigned(store: CosignedStore) -> str:

@@ -3,6 +3,8 @@ cosigned checkpoint, and a fork or a stranger's cosignature is refused."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -129,3 +131,27 @@ def test_replicas_on_separate_disks_publish_one_cosigned_checkpoint(harness_fact
     assert stale.status_code == 200 and Checkpoint.from_text(parse_note(stale.text).text).tree_size == 7
     assert Checkpoint.from_text(parse_note(a.client.get("/log/cosigned-checkpoint").text).text).tree_size == 7
     assert not (a.settings.home / "transparency" / "cosigned-checkpoint").exists()
+
+
+def test_the_account_page_says_how_many_witnesses_vouch_for_the_log(harness_factory, tmp_path):
+    """Issue 15: "a citizen page shows how many witnesses vouch for the head"."""
+    from tests.integration.oidc.conftest import make_citizen, sign_in
+
+    h = harness_factory(log_witnesses=",".join((cosigner_vkey(NAME, KEY.public_key()),
+                                                cosigner_vkey(W2, KEY2.public_key()))))
+    sign_in(h.client, h.runtime, make_citizen(h.runtime))
+    assert "No independent witness has cosigned the log" in h.client.get("/account").text
+
+    _filled(h, 0, 4)
+    _run(h, tmp_path / "w1.json")
+    _run(h, tmp_path / "w2.json", key=KEY2, name=W2)  # the same tree: the cosignatures merge
+    assert re.search(r'id="witnesses">2 independent witnesses have cosigned the log.s checkpoint of \d+ entries',
+                     h.client.get("/account").text)
+
+    # Viewing the page grew the log; a newer tree cosigned by one witness replaces the kept one.
+    _run(h, tmp_path / "w1.json")
+    assert re.search(r'id="witnesses">1 independent witness has cosigned', h.client.get("/account").text)
+
+    # Chinese readers get the same count in their language.
+    h.client.cookies.set("civicid_lang", "zh-CN")
+    assert "已有 1 个独立见证方联署" in h.client.get("/account").text

@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 from civicid import __version__
+from civicid.audit.cosigned import SqlCosignedStore, witness_keys, witnessed_head
 from civicid.identity.account import FRESH_AUTH_MAX_AGE, AccountService, ReauthenticationRequired
 from civicid.identity.errors import SessionNotFound
 from civicid.identity.passkey_errors import LastPasskey, PasskeyNameInvalid, PasskeyNotFound
@@ -39,6 +40,7 @@ from civicid.web.citizen_session import clear_session_cookie, signed_in_citizen
 from civicid.web.deps import RuntimeDep, SessionDep, short_unit, unit_of_work
 from civicid.web.i18n import language_of
 from civicid.web.routes.me import export_document
+from civicid.web.routes.tlog import log_origin
 
 router = APIRouter(include_in_schema=False)
 DEFAULT_NEXT = "/account"
@@ -148,12 +150,14 @@ def account_page(request: Request, runtime: RuntimeDep, session: SessionDep, don
     services = services_of(runtime, session, signed_in.citizen_id,
                            all_events(history_of(runtime, session, signed_in.citizen_id, kind="services")))
     history = history_entries(page, client_names(session, page_events), LABELS, gettext=language_of(request).gettext)
+    witnessed = witnessed_head(SqlCosignedStore(session, log_origin(request)),
+                               witnesses=witness_keys(runtime.settings.log_witnesses))
     now = runtime.clock.now()
     fresh_face = "face" in signed_in.amr and now - signed_in.auth_time <= FRESH_FACE_MAX_AGE
     return _page(request, "citizen/account.html", held=held, network_id=held.network_id, passkeys=held.passkeys,
                  services=services, history=history, labels=LABELS, message=DONE.get(done or ""),
                  head=page.head, head_signed_at=datetime.fromtimestamp(page.head.timestamp_ms / 1000, timezone.utc),
-                 kind=kind, kinds=KIND_LABELS, paged=before_index is not None,
+                 witnessed=witnessed, kind=kind, kinds=KIND_LABELS, paged=before_index is not None,
                  older=page.items[0].index if page.has_older and page.items else None,
                  max_passkey_name=MAX_PASSKEY_NAME,
                  amr=signed_in.amr, acr=signed_in.acr, auth_time=signed_in.auth_time, can_add_passkey=fresh_face,
