@@ -63,7 +63,6 @@ fuzz: install
 # dlib-bin and face_recognition_models the install already has) on the same images, in one run.
 FACE_RECOGNITION_VERSION := 1.3.0
 bench: install
-	$(BIN)/pip install -q -e '.[test,bench]'
 	$(BIN)/pip install -q --no-deps face_recognition==$(FACE_RECOGNITION_VERSION)
 	$(BIN)/python bench/face_bench.py
 	$(BIN)/python bench/enrol_bench.py
@@ -98,5 +97,4 @@ ha-deps:
 	fi
 
 ha-test: install ha-deps
-	$(BIN)/pip install -q -e '.[test,bench]'
 	PATH="$$PATH:/usr/sbin" $(BIN)/python deploy/ha_test.py

@@ -15,7 +15,8 @@ import sqlalchemy as sa
 
 from tests.conftest import POSTGRES_DEFAULT, require_data
 
-pytestmark = [pytest.mark.postgres, pytest.mark.data]
+# One worker runs the module: its fixture loads a database once for all the tests here.
+pytestmark = [pytest.mark.postgres, pytest.mark.data, pytest.mark.xdist_group("scale_bench")]
 ROOT = Path(__file__).resolve().parents[3]
 CITIZENS = 10_000
 
