@@ -177,6 +177,16 @@ def start_camera(page, path: str, *, id_number: str, name: str) -> None:
         video.addEventListener("loadedmetadata", () => resolve(true), {once: true}))""")
 
 
+@dataclass(frozen=True, slots=True)
+class Person:
+    """A registry person a browser test enrols (``add_registry_person``)."""
+
+    id_number: str
+    name: str
+    born: date
+    sex: str
+
+
 def id_number_for(born: date, serial: int) -> str:
     """A GB 11643 number of region 110105 (odd ``serial``: male, even: female)."""
     from civicid.ids.checksum import check_character

@@ -20,7 +20,7 @@ import pytest
 
 from tests.conftest import require_data
 from tests.e2e.axe import Violation, axe_script, axe_violations
-from tests.e2e.conftest import add_registry_person, id_number_for, start_camera, virtual_authenticator
+from tests.e2e.conftest import Person, add_registry_person, id_number_for, start_camera, virtual_authenticator
 from tests.e2e.enrol_http import CLIP, enrol_over_http
 from tests.e2e.page_checks import (DESKTOP, LANGUAGES, PHONE, Overflow, english_words, horizontal_overflow,
                                    reload_until, save_screenshot, visible_texts, with_language)
@@ -31,14 +31,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 PAGES = ("home", "enrol", "enrol-camera", "enrol-refused", "recover", "signin", "signin-no-passkey", "not-found",
          "oidc-error", "logout", "forum", "demo-try", "consent", "forum-denied", "forum-signed-in", "account",
          "account-notice", "logout-confirm", "deleted")
-
-
-@dataclass(frozen=True, slots=True)
-class Person:
-    id_number: str
-    name: str
-    born: date
-    sex: str
 
 
 #: per language: a citizen (enrolled over HTTP, deleted at the end of the tour) and a newcomer

@@ -19,28 +19,19 @@ import hashlib
 import json
 import re
 import secrets
-from dataclasses import dataclass
 from datetime import date
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import pytest
 
-from tests.e2e.conftest import add_registry_person, id_number_for, start_camera, virtual_authenticator
+from tests.e2e.conftest import Person, add_registry_person, id_number_for, start_camera, virtual_authenticator
 from tests.e2e.page_checks import (LANGUAGES, at_path, english_words, reload_until, save_screenshot,
                                    visible_texts, with_language)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
 FORUM = "Community Forum (demo)"
-
-
-@dataclass(frozen=True, slots=True)
-class Person:
-    id_number: str
-    name: str
-    born: date
-    sex: str
 
 
 PEOPLE = {  # one registry person per language: each journey ends by deleting its citizen
